@@ -1,0 +1,83 @@
+package dev.sparkcnn.kernels.layers;
+
+import dev.sparkcnn.kernels.tensor.Shape;
+
+/**
+ * Max pooling per channel, also overlapping (3x3 stride 2) and padded (padding never wins: it
+ * counts as minus infinity). Forward remembers, for every output, the input index of its maximum
+ * (first one on ties); backward routes dy there.
+ *
+ * <pre>
+ *   x: (N, C, H, W)   y: (N, C, outH, outW)   argmax: (N, C, outH, outW) int, index into x
+ * </pre>
+ */
+public final class MaxPool2d extends Layer {
+
+    private final Window g;
+
+    public MaxPool2d(Shape in, Window g) {
+        super("maxpool", in, new Shape(in.channels(), g.outH(), g.outW()));
+        if (g.dh() != 1 || g.dw() != 1) throw new ShapeException("pooling has no dilation");
+        this.g = g;
+    }
+
+    public static MaxPool2d of(Shape in, int size, int stride) {
+        return new MaxPool2d(in, Window.of(in.height(), in.width(), size, size, stride, stride, 0, 0, 1, 1, Window.Rounding.EXACT));
+    }
+
+    @Override
+    public Object allocate(int capacity) {
+        return new int[capacity * out.size()];
+    }
+
+    @Override
+    public void forward(Context ctx, Object work, float[] x, float[] y, int n) {
+        int[] argmax = (int[]) work;
+        int h = in.height(), w = in.width(), oh = g.outH(), ow = g.outW();
+        int planes = n * in.channels();
+        for (int pl = 0; pl < planes; pl++) {
+            int xBase = pl * h * w, yBase = pl * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int y0 = oy * g.sh() - g.ph();
+                int ys = Math.max(y0, 0), ye = Math.min(y0 + g.kh(), h);
+                for (int ox = 0; ox < ow; ox++) {
+                    int x0 = ox * g.sw() - g.pw();
+                    int xs = Math.max(x0, 0), xe = Math.min(x0 + g.kw(), w);
+                    float best = Float.NEGATIVE_INFINITY;
+                    int bestIdx = xBase + ys * w + xs;
+                    for (int iy = ys; iy < ye; iy++) {
+                        int row = xBase + iy * w;
+                        for (int ix = xs; ix < xe; ix++) {
+                            float v = x[row + ix];
+                            if (v > best) {
+                                best = v;
+                                bestIdx = row + ix;
+                            }
+                        }
+                    }
+                    y[yBase + oy * ow + ox] = best;
+                    argmax[yBase + oy * ow + ox] = bestIdx;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backward(Context ctx, Object work, float[] x, float[] y, float[] dy, float[] dx, int n) {
+        if (dx == null) return;
+        int[] argmax = (int[]) work;
+        java.util.Arrays.fill(dx, 0, n * in.size(), 0f);
+        int total = n * out.size();
+        for (int i = 0; i < total; i++) dx[argmax[i]] += dy[i];
+    }
+
+    @Override
+    public String describe() {
+        return g.describe(true);
+    }
+
+    @Override
+    public long forwardFlops() {
+        return (long) out.size() * g.kh() * g.kw();
+    }
+}

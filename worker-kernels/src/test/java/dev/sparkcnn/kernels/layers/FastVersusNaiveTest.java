@@ -1,0 +1,99 @@
+package dev.sparkcnn.kernels.layers;
+
+import dev.sparkcnn.kernels.gemm.EjmlGemm;
+import dev.sparkcnn.kernels.gemm.Gemm;
+import dev.sparkcnn.kernels.gemm.Gemms;
+import dev.sparkcnn.kernels.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The im2col + GEMM convolution and the pooling layers against plain loops, on random geometries. */
+class FastVersusNaiveTest {
+
+    private static double maxRelativeError(float[] fast, double[] ref, int len) {
+        double worst = 0, scale = 1e-6;
+        for (int i = 0; i < len; i++) scale = Math.max(scale, Math.abs(ref[i]));
+        for (int i = 0; i < len; i++) worst = Math.max(worst, Math.abs(fast[i] - ref[i]) / scale);
+        return worst;
+    }
+
+    @Test
+    void convolutionMatchesLoopsOnRandomGeometries() {
+        SplittableRandom r = new SplittableRandom(2026);
+        for (Gemm gemm : new Gemm[] {Gemms.create(), new EjmlGemm()}) {
+            for (int trial = 0; trial < 40; trial++) {
+                int c = 1 + r.nextInt(4), h = 3 + r.nextInt(10), w = 3 + r.nextInt(10), k = 1 + r.nextInt(6);
+                int kh = 1 + r.nextInt(4), kw = 1 + r.nextInt(4), sh = 1 + r.nextInt(3), sw = 1 + r.nextInt(3);
+                int ph = r.nextInt(3), pw = r.nextInt(3), dh = 1 + r.nextInt(2), dw = 1 + r.nextInt(2);
+                if (dh * (kh - 1) + 1 > h + 2 * ph || dw * (kw - 1) + 1 > w + 2 * pw) continue;
+                Window g = Window.of(h, w, kh, kw, sh, sw, ph, pw, dh, dw, Window.Rounding.FLOOR);
+                boolean bias = r.nextBoolean();
+                int n = 1 + r.nextInt(3);
+                Conv2d conv = new Conv2d(new Shape(c, h, w), k, g, bias, Conv2d.InitKind.HE);
+                conv.place(0, 0, 0);
+                Context ctx = new Context(gemm);
+                ctx.params = GradientCheck.random(conv.paramCount(), trial, 1);
+                ctx.grads = new float[conv.paramCount()];
+                float[] x = GradientCheck.random(n * c * h * w, 100 + trial, 1);
+                int outLen = n * conv.outputShape().size();
+                float[] y = new float[outLen];
+                Object work = conv.allocate(n);
+                conv.forward(ctx, work, x, y, n);
+                String what = gemm.name() + " " + conv + " on " + c + "x" + h + "x" + w + " n=" + n;
+                double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
+                double e = maxRelativeError(y, ref, outLen);
+                assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
+
+                float[] dy = GradientCheck.random(outLen, 200 + trial, 1);
+                float[] dx = new float[x.length];
+                conv.backward(ctx, work, x, y, dy, dx, n);
+                double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
+                e = maxRelativeError(dx, refGrads[0], dx.length);
+                assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
+                e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
+                assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
+            }
+        }
+    }
+
+    @Test
+    void poolingMatchesLoopsOnRandomGeometries() {
+        SplittableRandom r = new SplittableRandom(7);
+        for (int trial = 0; trial < 60; trial++) {
+            int c = 1 + r.nextInt(3), h = 2 + r.nextInt(10), w = 2 + r.nextInt(10);
+            int kh = 1 + r.nextInt(3), kw = 1 + r.nextInt(3), s = 1 + r.nextInt(3);
+            int ph = r.nextInt(kh / 2 + 1), pw = r.nextInt(kw / 2 + 1);
+            if (kh > h + 2 * ph || kw > w + 2 * pw) continue;
+            Window g = Window.of(h, w, kh, kw, s, s, ph, pw, 1, 1, Window.Rounding.FLOOR);
+            Shape in = new Shape(c, h, w);
+            int n = 1 + r.nextInt(3);
+            float[] x = GradientCheck.random(n * in.size(), trial, 1);
+            for (boolean max : new boolean[] {true, false}) {
+                Layer pool = max ? new MaxPool2d(in, g) : new AvgPool2d(in, g, false);
+                Context ctx = new Context(null);
+                float[] y = new float[n * pool.outputShape().size()];
+                pool.forward(ctx, pool.allocate(n), x, y, n);
+                double e = maxRelativeError(y, NaiveReference.pool(x, n, c, h, w, g, max), y.length);
+                assertTrue(e < 1e-6, pool + " on " + in + ": differs from the loops by " + e);
+            }
+        }
+    }
+
+    @Test
+    void overlappingMaxPoolRoutesGradientToEveryWindowsMaximum() {
+        // 1x3x3 input, 2x2 windows with stride 1: the centre is the max of all four windows
+        Shape in = new Shape(1, 3, 3);
+        MaxPool2d pool = new MaxPool2d(in, Window.of(3, 3, 2, 2, 1, 1, 0, 0, 1, 1, Window.Rounding.EXACT));
+        float[] x = {0, 1, 0, 1, 9, 1, 0, 1, 0};
+        float[] y = new float[4];
+        Object work = pool.allocate(1);
+        Context ctx = new Context(null);
+        pool.forward(ctx, work, x, y, 1);
+        float[] dx = new float[9];
+        pool.backward(ctx, work, x, y, new float[] {1, 2, 3, 4}, dx, 1);
+        assertTrue(dx[4] == 10f && dx[0] == 0f, "centre gets 1+2+3+4, got " + java.util.Arrays.toString(dx));
+    }
+}

@@ -1,0 +1,234 @@
+package dev.sparkcnn.kernels.net;
+
+import dev.sparkcnn.kernels.gemm.Gemms;
+import dev.sparkcnn.kernels.layers.Context;
+import dev.sparkcnn.kernels.loss.Loss;
+import dev.sparkcnn.kernels.loss.SoftmaxCrossEntropy;
+import dev.sparkcnn.kernels.optim.Sgd;
+import dev.sparkcnn.kernels.spec.ModelSpec;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NetworkTest {
+
+    /** A small net with every kind of layer the gradient check should see together. */
+    static final String SMALL = String.join("\n",
+            "input 3x8x8",
+            "conv filters=4 size=3 pad=1",
+            "batchnorm",
+            "tanh",
+            "residual filters=6 stride=2",
+            "dropout p=0.25",
+            "conv filters=6 size=3 pad=1 dilation=1",
+            "softplus",
+            "avgpool size=2 stride=2",
+            "fc units=7",
+            "batchnorm",
+            "leakyrelu slope=0.1",
+            "fc units=5");
+
+    static float[] randomInput(int len, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = (float) (2 * r.nextDouble() - 1);
+        return x;
+    }
+
+    private static double loss(Workspace ws, float[] x, int[] labels, int n, Loss loss) {
+        Arrays.fill(ws.context().stats, 0f);
+        float[] logits = ws.forward(x, n);
+        return loss.forwardBackward(logits, n, ws.network().outputShape().size(), labels, 0, null, 1f);
+    }
+
+    @Test
+    void wholeNetworkGradientCheck() {
+        Network net = ModelSpec.parse(SMALL, "small").build();
+        int n = 6;
+        Workspace ws = net.newWorkspace(n, Gemms.create());
+        Context ctx = ws.context();
+        ctx.params = net.initParams(3);
+        ctx.grads = new float[net.paramCount()];
+        ctx.state = net.initState();
+        ctx.stats = new float[net.stateCount()];
+        ctx.training = true;
+        ctx.normGroupSize = 3;
+        ctx.dropoutSeed = 17;
+        ctx.sampleKeys = new long[] {10, 11, 12, 13, 14, 15};
+        float[] x = randomInput(n * net.inputShape().size(), 4);
+        int[] labels = {0, 1, 2, 3, 4, 0};
+        Loss loss = new SoftmaxCrossEntropy();
+        ws.trainStep(x, labels, 0, n, loss, 1f);
+        float[] analytic = ctx.grads.clone();
+
+        SplittableRandom pick = new SplittableRandom(5);
+        int checked = 0;
+        for (int s = 0; s < 150; s++) {
+            int i = pick.nextInt(net.paramCount());
+            dev.sparkcnn.kernels.layers.GradientChecks.compareAtSteps("parameter " + i, analytic[i], h -> {
+                float saved = ctx.params[i];
+                ctx.params[i] = (float) (saved + h);
+                double plus = loss(ws, x, labels, n, loss);
+                ctx.params[i] = (float) (saved - h);
+                double minus = loss(ws, x, labels, n, loss);
+                ctx.params[i] = saved;
+                double step = (double) (float) (saved + h) - (double) (float) (saved - h);
+                return (plus - minus) / step;
+            });
+            checked++;
+        }
+        assertEquals(150, checked);
+    }
+
+    @Test
+    void trainingStepAllocatesNothingAfterWarmUp() {
+        for (String model : new String[] {"cifar-quick", "resnet20"}) {
+            Network net = ModelSpec.resolve(model).build();
+            int n = 4;
+            Workspace ws = net.newWorkspace(n, Gemms.create());
+            Context ctx = ws.context();
+            ctx.params = net.initParams(1);
+            ctx.grads = new float[net.paramCount()];
+            ctx.state = net.initState();
+            ctx.stats = new float[net.stateCount()];
+            ctx.training = true;
+            ctx.sampleKeys = new long[n];
+            float[] x = randomInput(n * net.inputShape().size(), 2);
+            int[] labels = {1, 2, 3, 4};
+            Loss loss = new SoftmaxCrossEntropy();
+            Sgd sgd = new Sgd(net.paramCount(), 0.9f, true, 5e-4f);
+            Runnable step = () -> {
+                Arrays.fill(ctx.grads, 0f);
+                Arrays.fill(ctx.stats, 0f);
+                ws.trainStep(x, labels, 0, n, loss, 1f / n);
+                sgd.step(ctx.params, ctx.grads, 0.01f);
+                Network.applyStatistics(ctx.state, ctx.stats, ctx.normGroups(n), 0.1f);
+            };
+            for (int i = 0; i < 3; i++) step.run();
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long tid = Thread.currentThread().getId();
+            long before = mx.getThreadAllocatedBytes(tid);
+            int steps = 5;
+            for (int i = 0; i < steps; i++) step.run();
+            long perStep = (mx.getThreadAllocatedBytes(tid) - before) / steps;
+            // a float[] of one activation would be >= 16 KB here; allow only measurement noise
+            assertTrue(perStep < 256, model + ": a training step allocated " + perStep + " bytes");
+        }
+    }
+
+    /** Trains a net for a few steps from a seed and returns the parameters. */
+    static float[] train(String spec, long seed, int steps) {
+        Network net = ModelSpec.parse(spec, "spec").build();
+        int n = 6;
+        Workspace ws = net.newWorkspace(n, Gemms.create());
+        Context ctx = ws.context();
+        ctx.params = net.initParams(seed);
+        ctx.grads = new float[net.paramCount()];
+        ctx.state = net.initState();
+        ctx.stats = new float[net.stateCount()];
+        ctx.training = true;
+        ctx.normGroupSize = 3;
+        ctx.dropoutSeed = seed;
+        ctx.sampleKeys = new long[n];
+        Sgd sgd = new Sgd(net.paramCount(), 0.9f, false, 1e-4f);
+        Loss loss = new SoftmaxCrossEntropy();
+        SplittableRandom data = new SplittableRandom(seed);
+        float[] x = new float[n * net.inputShape().size()];
+        int[] labels = new int[n];
+        for (int s = 0; s < steps; s++) {
+            for (int i = 0; i < x.length; i++) x[i] = (float) data.nextGaussian();
+            for (int i = 0; i < n; i++) {
+                labels[i] = data.nextInt(5);
+                ctx.sampleKeys[i] = ((long) s << 32) | i;
+            }
+            Arrays.fill(ctx.grads, 0f);
+            Arrays.fill(ctx.stats, 0f);
+            ws.trainStep(x, labels, 0, n, loss, 1f / n);
+            sgd.step(ctx.params, ctx.grads, 0.05f);
+            Network.applyStatistics(ctx.state, ctx.stats, ctx.normGroups(n), 0.1f);
+        }
+        float[] out = Arrays.copyOf(ctx.params, ctx.params.length + ctx.state.length);
+        System.arraycopy(ctx.state, 0, out, ctx.params.length, ctx.state.length);
+        return out;
+    }
+
+    @Test
+    void sameSeedGivesBitwiseIdenticalParameters() {
+        float[] a = train(SMALL, 42, 10);
+        float[] b = train(SMALL, 42, 10);
+        assertArrayEquals(a, b);
+        float[] c = train(SMALL, 43, 10);
+        assertTrue(!Arrays.equals(a, c), "another seed trains to other parameters");
+    }
+
+    @Test
+    void lossFallsOnALearnableSyntheticTask() {
+        // 4 classes: which quadrant of a 1x8x8 image is bright; noise everywhere
+        Network net = ModelSpec.parse("input 1x8x8\nconv filters=4 size=3 pad=1\nrelu\nmaxpool size=2\nfc units=4", "quadrants").build();
+        int n = 16;
+        Workspace ws = net.newWorkspace(n, Gemms.create());
+        Context ctx = ws.context();
+        ctx.params = net.initParams(9);
+        ctx.grads = new float[net.paramCount()];
+        ctx.training = true;
+        Sgd sgd = new Sgd(net.paramCount(), 0.9f, false, 0f);
+        Loss loss = new SoftmaxCrossEntropy();
+        SplittableRandom r = new SplittableRandom(1);
+        float[] x = new float[n * 64];
+        int[] labels = new int[n];
+        double first = 0, last = 0;
+        int correct = 0;
+        for (int step = 0; step < 150; step++) {
+            for (int i = 0; i < n; i++) {
+                int q = r.nextInt(4);
+                labels[i] = q;
+                for (int p = 0; p < 64; p++) {
+                    int row = p / 8, col = p % 8;
+                    int quadrant = (row / 4) * 2 + col / 4;
+                    x[i * 64 + p] = (float) (0.5 * r.nextGaussian() + (quadrant == q ? 1 : 0));
+                }
+            }
+            Arrays.fill(ctx.grads, 0f);
+            double l = ws.trainStep(x, labels, 0, n, loss, 1f / n) / n;
+            if (step == 0) first = l;
+            if (step >= 140) {
+                last += l / 10;
+                correct += ws.lastCorrect();
+            }
+            sgd.step(ctx.params, ctx.grads, 0.05f);
+        }
+        assertTrue(first > 1.0, "starts near ln 4 = 1.39, got " + first);
+        assertTrue(last < 0.25 * first, "loss fell from " + first + " to only " + last);
+        assertTrue(correct > 0.9 * 10 * n, "accuracy at the end " + correct / (10.0 * n));
+    }
+
+    @Test
+    void evaluationUsesRunningStatisticsAndIsBatchIndependent() {
+        Network net = ModelSpec.parse("input 2x4x4\nconv filters=3 size=3 pad=1\nbatchnorm\nrelu\nfc units=3", "bn").build();
+        Workspace ws = net.newWorkspace(4, Gemms.create());
+        Context ctx = ws.context();
+        ctx.params = net.initParams(1);
+        ctx.state = net.initState();
+        ctx.stats = new float[net.stateCount()];
+        ctx.training = false;
+        float[] x = randomInput(4 * 32, 3);
+        float[] all = ws.forward(x, 4).clone();
+        float[] one = ws.forward(Arrays.copyOfRange(x, 64, 96), 1).clone();
+        for (int k = 0; k < 3; k++) assertEquals(all[2 * 3 + k], one[k], 1e-6f, "sample 2 alone gives the same scores");
+
+        float[] stats = new float[net.stateCount()];
+        Arrays.fill(stats, 2f);   // two groups that each had mean 1 and variance 1... summed: 2
+        float[] state = net.initState();   // mean 0, var 1
+        Network.applyStatistics(state, stats, 2, 0.1f);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(0.1f, state[c], 1e-7f, "running mean 0.9*0 + 0.1*1");
+            assertEquals(1f, state[3 + c], 1e-7f, "running var 0.9*1 + 0.1*1");
+        }
+    }
+}
