@@ -1,0 +1,225 @@
+package dev.sparkcnn.driver.train;
+
+import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.data.HadoopConf;
+import dev.sparkcnn.driver.data.Normalization;
+import dev.sparkcnn.driver.data.Shard;
+import dev.sparkcnn.driver.data.ShardLoader;
+import dev.sparkcnn.driver.data.ShardPlan;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Gradients from Spark: the training shards live cached in P partitions (uint8 images, each
+ * partition a contiguous run of whole shards). A step broadcasts the parameters, runs one job in
+ * which every partition computes the gradient sums of its shards' slices, collects the P results
+ * and adds them in partition order (a fixed order, so a run is bitwise reproducible for a given
+ * partitioning; tree aggregation would merge in task-completion order), and destroys the broadcast.
+ *
+ * <p>A failed task is simply rerun by Spark: it recomputes the same sums from the same broadcast
+ * parameters and the same shards, and only one attempt's result reaches the driver.
+ */
+public final class SparkGradientSource implements GradientSource {
+
+    /** Test hook: a system property "STEP" makes partition 0's first attempt fail at that global step. */
+    public static final String FAIL_ONCE_PROPERTY = "sparkcnn.test.failFirstAttemptAtStep";
+
+    private final JavaSparkContext jsc;
+    private final ShardPlan plan;
+    private final JavaRDD<Shard> shards;
+    private final JavaRDD<Shard> testShards;
+    private final String specText;
+    private final int capacity, paramCount, stateCount, classes, partitions;
+    private final ShardStep.Settings settings;
+    private final long failAtStep;
+    private long globalStep;
+
+    public SparkGradientSource(JavaSparkContext jsc, CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions) {
+        this.jsc = jsc;
+        this.plan = new ShardPlan(train.records(), cfg.shards());
+        this.specText = specText;
+        if (partitions > plan.shards()) {
+            throw new ConfigException("partitions = " + partitions + " is more than data.shards = " + plan.shards()
+                    + " (partitions own whole shards); raise data.shards or lower partitions");
+        }
+        this.partitions = partitions;
+        this.shards = load(jsc, train, plan, partitions, "training shards");
+        if (test != null) {
+            ShardPlan testPlan = new ShardPlan(test.records(), Math.min(cfg.shards(), (int) test.records()));
+            this.testShards = load(jsc, test, testPlan, Math.min(partitions, testPlan.shards()), "test shards");
+        } else {
+            this.testShards = null;
+        }
+        long[] sums = shards.map(s -> Normalization.sums(s.block)).reduce(Normalization::add);
+        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augment(), Normalization.fromSums(sums));
+        this.capacity = plan.maxSlice(cfg.batchSize());
+        Worker w = Worker.borrow(specText, capacity);
+        paramCount = w.network().paramCount();
+        stateCount = w.network().stateCount();
+        classes = w.network().outputShape().size();
+        Worker.release(w);
+        String fail = System.getProperty(FAIL_ONCE_PROPERTY);
+        this.failAtStep = fail == null ? -1 : Long.parseLong(fail);
+    }
+
+    /** Reads the shards in the partitions that will own them, caches and materialises them (validating labels now). */
+    private static JavaRDD<Shard> load(JavaSparkContext jsc, CifarFiles files, ShardPlan plan, int partitions, String name) {
+        HadoopConf conf = new HadoopConf(jsc.hadoopConfiguration());
+        List<Integer> ids = new ArrayList<>();
+        IntStream.range(0, plan.shards()).forEach(ids::add);
+        JavaRDD<Shard> rdd = jsc.parallelize(ids, partitions)
+                .map(v -> ShardLoader.load(files, plan, v, conf.get()))
+                .setName(name + " (" + files.records() + " records)")
+                .persist(StorageLevel.MEMORY_ONLY());
+        try {
+            rdd.count();
+        } catch (RuntimeException e) {
+            rdd.unpersist(false);
+            throw unwrap(e);
+        }
+        return rdd;
+    }
+
+    /** Spark wraps a task's exception in a stage-failure message; surface our own message as the error. */
+    static RuntimeException unwrap(RuntimeException e) {
+        String msg = String.valueOf(e.getMessage());
+        for (String type : new String[] {"dev.sparkcnn.driver.data.DataException: "}) {
+            int at = msg.indexOf(type);
+            if (at >= 0) {
+                String rest = msg.substring(at + type.length());
+                int end = rest.indexOf('\n');
+                return new dev.sparkcnn.driver.data.DataException(end >= 0 ? rest.substring(0, end) : rest, e);
+            }
+        }
+        return e;
+    }
+
+    @Override
+    public ShardPlan plan() {
+        return plan;
+    }
+
+    public Normalization normalization() {
+        return settings.norm();
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    @Override
+    public StepResult step(float[] params, long epoch, int step, int steps) {
+        long t0 = System.nanoTime();
+        Broadcast<float[]> bc = jsc.broadcast(params);
+        long t1 = System.nanoTime();
+        String spec = specText;
+        int cap = capacity, pc = paramCount, sc = stateCount;
+        ShardStep.Settings s = settings;
+        long failAt = failAtStep, global = globalStep++;
+        try {
+            List<StepResult> parts = shards.mapPartitions((Iterator<Shard> it) -> {
+                long f0 = System.nanoTime();
+                float[] p = bc.value();
+                long fetch = System.nanoTime() - f0;
+                failIfAsked(failAt, global);
+                StepResult r = PartitionWork.step(spec, cap, it, p, epoch, step, steps, s, pc, sc);
+                r.fetchNanos = fetch;
+                return List.of(r).iterator();
+            }).collect();
+            StepResult total = mergeInOrder(parts);
+            total.broadcastNanos = t1 - t0;
+            total.jobNanos = System.nanoTime() - t1;
+            return total;
+        } finally {
+            bc.destroy();
+        }
+    }
+
+    @Override
+    public StepResult average(float[] params, long epoch, int step, int steps, int localSteps, float lr, float weightDecay) {
+        long t0 = System.nanoTime();
+        Broadcast<float[]> bc = jsc.broadcast(params);
+        long t1 = System.nanoTime();
+        String spec = specText;
+        int cap = capacity, pc = paramCount, sc = stateCount;
+        ShardStep.Settings s = settings;
+        long failAt = failAtStep, global = globalStep;
+        globalStep += localSteps;
+        try {
+            List<StepResult> parts = shards.mapPartitions((Iterator<Shard> it) -> {
+                long f0 = System.nanoTime();
+                float[] p = bc.value();
+                long fetch = System.nanoTime() - f0;
+                failIfAsked(failAt, global);
+                List<Shard> mine = new ArrayList<>();
+                it.forEachRemaining(mine::add);
+                StepResult r = PartitionWork.average(spec, cap, mine, p, epoch, step, steps, localSteps, lr, weightDecay, s, pc, sc);
+                r.fetchNanos = fetch;
+                return List.of(r).iterator();
+            }).collect();
+            StepResult total = mergeInOrder(parts);
+            total.broadcastNanos = t1 - t0;
+            total.jobNanos = System.nanoTime() - t1;
+            return total;
+        } finally {
+            bc.destroy();
+        }
+    }
+
+    private static void failIfAsked(long failAt, long global) {
+        TaskContext tc = TaskContext.get();
+        if (failAt == global && tc != null && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
+            throw new IllegalStateException("injected failure of partition 0, attempt 0, step " + global + " (test hook)");
+        }
+    }
+
+    private static StepResult mergeInOrder(List<StepResult> parts) {
+        StepResult total = null;
+        for (StepResult r : parts) total = total == null ? r : total.merge(r);
+        return total;
+    }
+
+    /** Where the next step is counted from (after a resume). */
+    public void setGlobalStep(long step) {
+        this.globalStep = step;
+    }
+
+    @Override
+    public EvalResult evaluate(float[] params, float[] state) {
+        if (testShards == null) return null;
+        Broadcast<float[]> bp = jsc.broadcast(params);
+        Broadcast<float[]> bs = jsc.broadcast(state);
+        String spec = specText;
+        int cap = Math.max(capacity, 64), k = classes;
+        ShardStep.Settings s = settings;
+        try {
+            List<EvalResult> parts = testShards.mapPartitions((Iterator<Shard> it) ->
+                    List.of(PartitionWork.evaluate(spec, cap, it, bp.value(), bs.value(), s, k)).iterator()).collect();
+            EvalResult total = new EvalResult(classes);
+            for (EvalResult r : parts) total.merge(r);
+            return total;
+        } finally {
+            bp.destroy();
+            bs.destroy();
+        }
+    }
+
+    @Override
+    public boolean hasTestSet() {
+        return testShards != null;
+    }
+
+    @Override
+    public void close() {
+        shards.unpersist(false);
+        if (testShards != null) testShards.unpersist(false);
+    }
+}

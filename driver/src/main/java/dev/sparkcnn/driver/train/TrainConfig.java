@@ -1,0 +1,304 @@
+package dev.sparkcnn.driver.train;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every setting of a training run, with defaults, read from {@code key = value} files
+ * ({@code conf/train/*.conf}, '#' comments) and {@code --set key=value} overrides. Unknown keys and
+ * bad values are refused with the source, the key and the reason. The resolved config is written
+ * to the run directory and into checkpoints.
+ */
+public final class TrainConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Known keys, their defaults and a one-line description (for --help and the docs). */
+    public static final Map<String, String[]> KEYS = new LinkedHashMap<>();
+
+    private static void key(String name, String dflt, String doc) {
+        KEYS.put(name, new String[] {dflt, doc});
+    }
+
+    static {
+        key("model", "cifar-quick", "model spec: a file or a shipped name (cifar-quick, lenet5, resnet20, cifar-fcn)");
+        key("epochs", "10", "passes over the training set");
+        key("batch.size", "128", "global mini-batch (split across partitions)");
+        key("seed", "1", "fixes initialisation, data order, augmentation and dropout");
+        key("optimizer", "sgd", "sgd, adam or adamw");
+        key("lr", "0.05", "base learning rate");
+        key("momentum", "0.9", "SGD momentum");
+        key("nesterov", "true", "Nesterov momentum for SGD");
+        key("weight.decay", "5e-4", "L2 weight decay (decoupled for adamw)");
+        key("adam.beta1", "0.9", "Adam beta1");
+        key("adam.beta2", "0.999", "Adam beta2");
+        key("adam.eps", "1e-8", "Adam epsilon");
+        key("schedule", "cosine", "learning-rate schedule: constant, step or cosine (over all steps)");
+        key("schedule.step.epochs", "10", "step schedule: decay every this many epochs");
+        key("schedule.gamma", "0.1", "step schedule: decay factor");
+        key("lr.min", "0", "cosine schedule: final learning rate");
+        key("warmup.epochs", "0", "linear warm-up from lr/10, in epochs (fractions allowed)");
+        key("augment", "false", "random crop (4-pixel padding) and horizontal flip");
+        key("data.shards", "8", "fixed data shards; partitions own whole shards, each shard's share of a batch is a batch-norm group");
+        key("partitions", "0", "data partitions (0: the cluster's default parallelism, at most data.shards)");
+        key("bn.momentum", "0.1", "batch-norm running statistics momentum");
+        key("sync", "step", "step: synchronous gradient averaging every step; average: model averaging every average.every local steps");
+        key("average.every", "1", "model averaging: local SGD steps between averages (tau)");
+        key("checkpoint.every", "0", "checkpoint every N steps (0: at the end of every epoch)");
+        key("checkpoint.keep", "2", "checkpoints to keep");
+        key("eval.every", "1", "evaluate on the test set every N epochs (0: only at the end)");
+        key("log.every", "20", "log a progress line every N steps");
+        key("max.steps", "0", "stop after this many steps in total (0: run all epochs)");
+    }
+
+    private final Map<String, String> values;
+
+    private TrainConfig(Map<String, String> values) {
+        this.values = values;
+    }
+
+    public static TrainConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects settings from files and overrides in order; later ones win. */
+    public static final class Builder {
+        private final Map<String, String> values = new TreeMap<>();
+
+        public Builder file(Path file) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read training config " + file + ": " + e.getMessage());
+            }
+            String[] lines = text.split("\r?\n");
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i];
+                int hash = line.indexOf('#');
+                if (hash >= 0) line = line.substring(0, hash);
+                line = line.trim();
+                if (line.isEmpty()) continue;
+                int eq = line.indexOf('=');
+                if (eq <= 0) throw new ConfigException(file + ":" + (i + 1) + ": expected 'key = value', got '" + line + "'");
+                set(line.substring(0, eq).trim(), line.substring(eq + 1).trim(), file + ":" + (i + 1));
+            }
+            return this;
+        }
+
+        /** One setting; {@code source} says where it came from for error messages (e.g. "--set"). */
+        public Builder set(String key, String value, String source) {
+            String k = key.trim().toLowerCase(Locale.ROOT);
+            if (!KEYS.containsKey(k)) {
+                throw new ConfigException(source + ": unknown key '" + key + "'; known keys: " + String.join(", ", KEYS.keySet()));
+            }
+            values.put(k, value.trim());
+            validate(k, value.trim(), source);
+            return this;
+        }
+
+        public Builder set(String key, Object value) {
+            return set(key, String.valueOf(value), "code");
+        }
+
+        /** "key=value" as given to --set. */
+        public Builder override(String assignment) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) throw new ConfigException("--set " + assignment + ": expected key=value");
+            return set(assignment.substring(0, eq), assignment.substring(eq + 1), "--set " + assignment);
+        }
+
+        public TrainConfig build() {
+            Map<String, String> all = new LinkedHashMap<>();
+            for (Map.Entry<String, String[]> e : KEYS.entrySet()) all.put(e.getKey(), values.getOrDefault(e.getKey(), e.getValue()[0]));
+            return new TrainConfig(all);
+        }
+    }
+
+    private static void validate(String key, String v, String source) {
+        String where = source + ": " + key + " = " + v;
+        switch (key) {
+            case "epochs": case "batch.size": case "data.shards": case "average.every": case "checkpoint.keep":
+                positiveInt(where, v);
+                break;
+            case "partitions": case "checkpoint.every": case "eval.every": case "log.every": case "max.steps":
+                if (parseLong(where, v) < 0) throw new ConfigException(where + ": must be >= 0");
+                break;
+            case "seed":
+                parseLong(where, v);
+                break;
+            case "lr": case "adam.eps":
+                if (!(parseDouble(where, v) > 0)) throw new ConfigException(where + ": must be > 0");
+                break;
+            case "momentum": case "adam.beta1": case "adam.beta2": {
+                double d = parseDouble(where, v);
+                if (d < 0 || d >= 1) throw new ConfigException(where + ": must be in [0, 1)");
+                break;
+            }
+            case "bn.momentum": case "schedule.gamma": {
+                double d = parseDouble(where, v);
+                if (d <= 0 || d > 1) throw new ConfigException(where + ": must be in (0, 1]");
+                break;
+            }
+            case "weight.decay": case "lr.min": case "warmup.epochs":
+                if (parseDouble(where, v) < 0) throw new ConfigException(where + ": must be >= 0");
+                break;
+            case "schedule.step.epochs":
+                positiveInt(where, v);
+                break;
+            case "nesterov": case "augment":
+                if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) throw new ConfigException(where + ": must be true or false");
+                break;
+            case "optimizer":
+                oneOf(where, v, "sgd", "adam", "adamw");
+                break;
+            case "schedule":
+                oneOf(where, v, "constant", "step", "cosine");
+                break;
+            case "sync":
+                oneOf(where, v, "step", "average");
+                break;
+            case "model":
+                if (v.isEmpty()) throw new ConfigException(where + ": needs a spec file or name");
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void oneOf(String where, String v, String... options) {
+        for (String o : options) if (o.equalsIgnoreCase(v)) return;
+        throw new ConfigException(where + ": must be one of " + String.join(", ", options));
+    }
+
+    private static void positiveInt(String where, String v) {
+        long x = parseLong(where, v);
+        if (x <= 0 || x > Integer.MAX_VALUE) throw new ConfigException(where + ": must be a positive integer");
+    }
+
+    private static long parseLong(String where, String v) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(where + ": not an integer");
+        }
+    }
+
+    private static double parseDouble(String where, String v) {
+        try {
+            double d = Double.parseDouble(v);
+            if (!Double.isFinite(d)) throw new NumberFormatException();
+            return d;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(where + ": not a number");
+        }
+    }
+
+    public String get(String key) {
+        String v = values.get(key);
+        if (v == null) throw new ConfigException("unknown key '" + key + "'");
+        return v;
+    }
+
+    public int getInt(String key) {
+        return Integer.parseInt(get(key));
+    }
+
+    public long getLong(String key) {
+        return Long.parseLong(get(key));
+    }
+
+    public float getFloat(String key) {
+        return Float.parseFloat(get(key));
+    }
+
+    public double getDouble(String key) {
+        return Double.parseDouble(get(key));
+    }
+
+    public boolean getBoolean(String key) {
+        return Boolean.parseBoolean(get(key));
+    }
+
+    public String model() {
+        return get("model");
+    }
+
+    public int epochs() {
+        return getInt("epochs");
+    }
+
+    public int batchSize() {
+        return getInt("batch.size");
+    }
+
+    public long seed() {
+        return getLong("seed");
+    }
+
+    public int shards() {
+        return getInt("data.shards");
+    }
+
+    public boolean augment() {
+        return getBoolean("augment");
+    }
+
+    /** A copy with one value changed (validated). */
+    public TrainConfig with(String key, Object value) {
+        Builder b = builder();
+        for (Map.Entry<String, String> e : values.entrySet()) b.values.put(e.getKey(), e.getValue());
+        b.set(key, String.valueOf(value), "code");
+        return b.build();
+    }
+
+    public Map<String, String> asMap() {
+        return java.util.Collections.unmodifiableMap(values);
+    }
+
+    /** The resolved config as a config file (every key, in documentation order). */
+    public String toText() {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, String> e : values.entrySet()) b.append(e.getKey()).append(" = ").append(e.getValue()).append('\n');
+        return b.toString();
+    }
+
+    /** Parses {@link #toText()} output (as stored in checkpoints). */
+    public static TrainConfig fromText(String text, String source) {
+        Builder b = builder();
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].trim();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            int eq = line.indexOf('=');
+            if (eq <= 0) throw new ConfigException(source + ":" + (i + 1) + ": expected 'key = value'");
+            b.set(line.substring(0, eq).trim(), line.substring(eq + 1).trim(), source + ":" + (i + 1));
+        }
+        return b.build();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainConfig && ((TrainConfig) o).values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return toText();
+    }
+}

@@ -1,0 +1,294 @@
+package dev.sparkcnn.driver.train;
+
+import dev.sparkcnn.driver.checkpoint.CheckpointException;
+import dev.sparkcnn.driver.checkpoint.CheckpointStore;
+import dev.sparkcnn.driver.checkpoint.ModelFile;
+import dev.sparkcnn.driver.data.Normalization;
+import dev.sparkcnn.driver.data.ShardPlan;
+import dev.sparkcnn.driver.metrics.MetricsLog;
+import dev.sparkcnn.kernels.net.Network;
+import dev.sparkcnn.kernels.optim.LrSchedule;
+import dev.sparkcnn.kernels.optim.Optimizer;
+import dev.sparkcnn.kernels.spec.ModelSpec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The training loop on the driver. It holds the master parameters, the batch-norm state and the
+ * optimizer; each step it asks a {@link GradientSource} for the sums over the global batch,
+ * checks them, divides by the sample count and applies one optimizer update:
+ *
+ * <pre>
+ *   sums   = source.step(params, epoch, t)          // parameters out, compute, aggregate
+ *   check  finite(sums.loss, sums.grad)             // else stop; the last checkpoint stays
+ *   update optimizer.step(params, sums.grad / sums.count, lr(step))
+ *          running BN statistics += momentum * (mean of the step's group statistics - running)
+ * </pre>
+ * With {@code sync = average} each "step" is a round of {@code average.every} local SGD steps in
+ * every partition; the driver averages the partitions' parameters (weighted by samples) and feeds
+ * {@code (params - average) / lr} to the optimizer as the gradient, so with one local step it is
+ * the synchronous step again.
+ */
+public final class Trainer {
+
+    /** Receives progress (for the console) as the run goes. */
+    public interface Listener {
+        default void onStep(Map<String, Object> record) {
+        }
+
+        default void onEpoch(Map<String, Object> record, EvalResult eval) {
+        }
+
+        default void onCheckpoint(String file) {
+        }
+    }
+
+    private final TrainConfig cfg;
+    private final ModelSpec spec;
+    private final Network net;
+    private final GradientSource source;
+    private final CheckpointStore store;
+    private final MetricsLog metrics;
+    private final Listener listener;
+    private final Normalization norm;
+    private final ShardPlan plan;
+    private final int stepsPerEpoch;
+    private final LrSchedule schedule;
+    private final boolean averaging;
+    private final int localSteps;
+
+    private final float[] params;
+    private final float[] state;
+    private final Optimizer optimizer;
+    private long globalStep;
+    private int epoch;
+    private int stepInEpoch;
+    private EvalResult lastEval;
+
+    public Trainer(TrainConfig cfg, ModelSpec spec, GradientSource source, Normalization norm,
+                   CheckpointStore store, MetricsLog metrics, Listener listener) {
+        this.cfg = cfg;
+        this.spec = spec;
+        this.net = spec.build();
+        this.source = source;
+        this.norm = norm;
+        this.store = store;
+        this.metrics = metrics;
+        this.listener = listener == null ? new Listener() { } : listener;
+        this.plan = source.plan();
+        this.stepsPerEpoch = plan.stepsPerEpoch(cfg.batchSize());
+        this.schedule = Optimizers.schedule(cfg, stepsPerEpoch);
+        this.averaging = cfg.get("sync").equals("average");
+        this.localSteps = averaging ? cfg.getInt("average.every") : 1;
+        this.params = net.initParams(cfg.seed());
+        this.state = net.initState();
+        // in averaging mode weight decay is applied by the local SGD steps, not again by the outer optimizer
+        this.optimizer = Optimizers.create(averaging ? cfg.with("weight.decay", 0) : cfg, net.paramCount());
+    }
+
+    public float[] params() {
+        return params;
+    }
+
+    public float[] state() {
+        return state;
+    }
+
+    public Network network() {
+        return net;
+    }
+
+    public long globalStep() {
+        return globalStep;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public EvalResult lastEval() {
+        return lastEval;
+    }
+
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    /** Restores from the store's newest checkpoint, if any; returns whether it did. */
+    public boolean resume() {
+        if (store == null) return false;
+        ModelFile ck = store.latest();
+        if (ck == null) return false;
+        restore(ck, store.location());
+        return true;
+    }
+
+    void restore(ModelFile ck, String source) {
+        if (!ck.text("spec").equals(spec.text())) {
+            throw new CheckpointException("checkpoint in " + source + " was written for another model spec; "
+                    + "resume with the same model (or start a new run directory)");
+        }
+        TrainConfig saved = TrainConfig.fromText(ck.text("config"), source + " (config)");
+        for (String key : new String[] {"batch.size", "data.shards", "seed", "optimizer", "sync", "average.every", "augment"}) {
+            if (!saved.get(key).equals(cfg.get(key))) {
+                throw new CheckpointException("checkpoint in " + source + " has " + key + " = " + saved.get(key)
+                        + " but this run has " + key + " = " + cfg.get(key) + "; resuming would not continue the same run");
+            }
+        }
+        float[] p = ck.floats("params"), s = ck.floats("state");
+        if (p.length != params.length || s.length != state.length) {
+            throw new CheckpointException("checkpoint in " + source + " has " + p.length + " parameters, the model has " + params.length);
+        }
+        System.arraycopy(p, 0, params, 0, p.length);
+        System.arraycopy(s, 0, state, 0, s.length);
+        float[][] opt = new float[(int) ck.longs("optimizer.arrays")[0]][];
+        for (int i = 0; i < opt.length; i++) opt[i] = ck.floats("optimizer." + i);
+        optimizer.setState(opt);
+        long[] progress = ck.longs("progress");
+        optimizer.setStepCount(progress[3]);
+        globalStep = progress[0];
+        epoch = (int) progress[1];
+        stepInEpoch = (int) progress[2];
+        if (this.source instanceof SparkGradientSource) ((SparkGradientSource) this.source).setGlobalStep(globalStep);
+    }
+
+    /** The checkpoint of the current state. */
+    public ModelFile checkpoint() {
+        ModelFile f = new ModelFile("checkpoint")
+                .text("spec", spec.text())
+                .text("config", cfg.toText())
+                .text("normalization", normText())
+                .longs("progress", globalStep, epoch, stepInEpoch, optimizer.stepCount())
+                .floats("params", params)
+                .floats("state", state);
+        float[][] opt = optimizer.state();
+        f.longs("optimizer.arrays", opt.length);
+        for (int i = 0; i < opt.length; i++) f.floats("optimizer." + i, opt[i]);
+        return f;
+    }
+
+    /** The trained model: spec, normalisation, parameters and running statistics. */
+    public ModelFile model() {
+        return new ModelFile("model")
+                .text("spec", spec.text())
+                .text("config", cfg.toText())
+                .text("normalization", normText())
+                .floats("params", params)
+                .floats("state", state);
+    }
+
+    private String normText() {
+        float[] m = norm.mean(), s = norm.std();
+        return m[0] + " " + m[1] + " " + m[2] + " " + s[0] + " " + s[1] + " " + s[2];
+    }
+
+    /** Runs until the configured epochs (or max.steps) are done. */
+    public void run() {
+        long maxSteps = cfg.getLong("max.steps");
+        long every = cfg.getLong("checkpoint.every");
+        int evalEvery = cfg.getInt("eval.every");
+        while (epoch < cfg.epochs() && (maxSteps == 0 || globalStep < maxSteps)) {
+            long epochStart = System.nanoTime();
+            double epochLoss = 0;
+            long epochCorrect = 0, epochCount = 0;
+            while (stepInEpoch < stepsPerEpoch && (maxSteps == 0 || globalStep < maxSteps)) {
+                StepResult r = step();
+                epochLoss += r.loss;
+                epochCorrect += r.correct;
+                epochCount += r.count;
+                if (every > 0 && globalStep % every == 0) saveCheckpoint();
+            }
+            if (stepInEpoch < stepsPerEpoch) break;   // stopped by max.steps inside the epoch
+            epoch++;
+            stepInEpoch = 0;
+            boolean last = epoch == cfg.epochs();
+            lastEval = source.hasTestSet() && (last || evalEvery > 0 && epoch % evalEvery == 0)
+                    ? source.evaluate(params, state) : null;
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("type", "epoch");
+            rec.put("epoch", epoch);
+            rec.put("step", globalStep);
+            rec.put("train_loss", epochCount == 0 ? null : epochLoss / epochCount);
+            rec.put("train_accuracy", epochCount == 0 ? null : (double) epochCorrect / epochCount);
+            rec.put("seconds", (System.nanoTime() - epochStart) / 1e9);
+            if (lastEval != null) {
+                rec.put("test_loss", lastEval.meanLoss());
+                rec.put("test_accuracy", lastEval.accuracy());
+                rec.put("test_per_class_accuracy", lastEval.perClassAccuracy());
+                rec.put("confusion", lastEval.confusion);
+            }
+            if (metrics != null) metrics.write(rec);
+            listener.onEpoch(rec, lastEval);
+            if (every == 0) saveCheckpoint();
+        }
+    }
+
+    private void saveCheckpoint() {
+        if (store == null) return;
+        String file = store.save(globalStep, checkpoint());
+        listener.onCheckpoint(file);
+    }
+
+    /** One synchronous step (or one averaging round). */
+    StepResult step() {
+        float lr = schedule.lr(globalStep);
+        long t0 = System.nanoTime();
+        int rounds = averaging ? Math.min(localSteps, stepsPerEpoch - stepInEpoch) : 1;
+        StepResult r = averaging
+                ? source.average(params, epoch, stepInEpoch, stepsPerEpoch, rounds, lr, cfg.getFloat("weight.decay"))
+                : source.step(params, epoch, stepInEpoch, stepsPerEpoch);
+        long t1 = System.nanoTime();
+        checkFinite(r);
+        float inv = 1f / r.count;
+        if (averaging) {
+            // pseudo-gradient of the round: (params - weighted average of the partitions' parameters) / lr
+            for (int i = 0; i < params.length; i++) r.grad[i] = (params[i] - r.grad[i] * inv) / lr;
+        } else {
+            for (int i = 0; i < params.length; i++) r.grad[i] *= inv;
+        }
+        optimizer.step(params, r.grad, lr);
+        Network.applyStatistics(state, r.stats, r.groups, cfg.getFloat("bn.momentum"));
+        long t2 = System.nanoTime();
+        globalStep += rounds;
+        stepInEpoch += rounds;
+
+        double seconds = (t2 - t0) / 1e9;
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("type", "step");
+        rec.put("step", globalStep);
+        rec.put("epoch", epoch);
+        rec.put("epoch_progress", (double) stepInEpoch / stepsPerEpoch);
+        rec.put("loss", r.loss / r.count);
+        rec.put("accuracy", (double) r.correct / r.count);
+        rec.put("lr", lr);
+        rec.put("samples", r.count);
+        rec.put("images_per_second", r.count / seconds);
+        double compute = r.computeNanos / 1e6, fetch = r.fetchNanos / 1e6;
+        double job = r.jobNanos > 0 ? r.jobNanos / 1e6 : (t1 - t0) / 1e6;
+        rec.put("ms_params_out", r.broadcastNanos / 1e6 + fetch);
+        rec.put("ms_compute", compute);
+        rec.put("ms_aggregate", Math.max(0, job - compute - fetch));
+        rec.put("ms_update", (t2 - t1) / 1e6);
+        rec.put("ms_step", seconds * 1e3);
+        if (metrics != null) metrics.write(rec);
+        listener.onStep(rec);
+        return r;
+    }
+
+    private void checkFinite(StepResult r) {
+        if (r.count == 0) throw new IllegalStateException("step " + globalStep + " had no samples");
+        if (!Double.isFinite(r.loss)) {
+            throw new TrainingDivergedException("loss is " + r.loss + " at step " + globalStep + " (epoch " + epoch
+                    + "); stopped before updating. Lower the learning rate (lr = " + cfg.get("lr") + ")"
+                    + (store != null ? "; the last good checkpoint in " + store.location() + " is kept" : ""));
+        }
+        for (int i = 0; i < r.grad.length; i++) {
+            if (!Float.isFinite(r.grad[i])) {
+                throw new TrainingDivergedException("gradient element " + i + " is " + r.grad[i] + " at step " + globalStep
+                        + "; stopped before updating. Lower the learning rate (lr = " + cfg.get("lr") + ")"
+                        + (store != null ? "; the last good checkpoint in " + store.location() + " is kept" : ""));
+            }
+        }
+    }
+}
