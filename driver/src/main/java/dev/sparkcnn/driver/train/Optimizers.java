@@ -31,8 +31,8 @@ public final class Optimizers {
     /** The schedule over optimizer steps, given the steps of one epoch. */
     public static LrSchedule schedule(TrainConfig c, int stepsPerEpoch) {
         float lr = c.getFloat("lr");
+        // the schedule spans the configured epochs; max.steps only stops early (like an interruption)
         long total = (long) stepsPerEpoch * c.epochs();
-        if (c.getLong("max.steps") > 0) total = Math.min(total, c.getLong("max.steps"));
         long warmup = Math.round(c.getDouble("warmup.epochs") * stepsPerEpoch);
         LrSchedule s;
         switch (c.get("schedule")) {

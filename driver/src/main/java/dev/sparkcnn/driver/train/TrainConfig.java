@@ -54,7 +54,7 @@ public final class TrainConfig implements Serializable {
         key("checkpoint.keep", "2", "checkpoints to keep");
         key("eval.every", "1", "evaluate on the test set every N epochs (0: only at the end)");
         key("log.every", "20", "log a progress line every N steps");
-        key("max.steps", "0", "stop after this many steps in total (0: run all epochs)");
+        key("max.steps", "0", "stop after this many steps in total (0: run all epochs); the schedule still spans all epochs");
     }
 
     private final Map<String, String> values;
@@ -269,7 +269,11 @@ public final class TrainConfig implements Serializable {
     /** The resolved config as a config file (every key, in documentation order). */
     public String toText() {
         StringBuilder b = new StringBuilder();
-        for (Map.Entry<String, String> e : values.entrySet()) b.append(e.getKey()).append(" = ").append(e.getValue()).append('\n');
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            // a value with line breaks (an inline model spec) stays on one line
+            String v = e.getValue().replace("\\", "\\\\").replace("\n", "\\n");
+            b.append(e.getKey()).append(" = ").append(v).append('\n');
+        }
         return b.toString();
     }
 
@@ -282,9 +286,23 @@ public final class TrainConfig implements Serializable {
             if (line.isEmpty() || line.startsWith("#")) continue;
             int eq = line.indexOf('=');
             if (eq <= 0) throw new ConfigException(source + ":" + (i + 1) + ": expected 'key = value'");
-            b.set(line.substring(0, eq).trim(), line.substring(eq + 1).trim(), source + ":" + (i + 1));
+            b.set(line.substring(0, eq).trim(), unescape(line.substring(eq + 1).trim()), source + ":" + (i + 1));
         }
         return b.build();
+    }
+
+    private static String unescape(String v) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && i + 1 < v.length()) {
+                char n = v.charAt(++i);
+                b.append(n == 'n' ? '\n' : n);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     @Override
