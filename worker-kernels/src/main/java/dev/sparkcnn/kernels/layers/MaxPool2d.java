@@ -35,6 +35,10 @@ public final class MaxPool2d extends Layer {
         int[] argmax = (int[]) work;
         int h = in.height(), w = in.width(), oh = g.outH(), ow = g.outW();
         int planes = n * in.channels();
+        if (g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0) {
+            forward2x2(x, y, argmax, planes, h, w, oh, ow);
+            return;
+        }
         for (int pl = 0; pl < planes; pl++) {
             int xBase = pl * h * w, yBase = pl * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
@@ -49,14 +53,39 @@ public final class MaxPool2d extends Layer {
                         int row = xBase + iy * w;
                         for (int ix = xs; ix < xe; ix++) {
                             float v = x[row + ix];
-                            if (v > best) {
-                                best = v;
-                                bestIdx = row + ix;
-                            }
+                            // two independent selects instead of an if-block: compiled as
+                            // conditional moves, no mispredicted branches on random data
+                            boolean better = v > best;
+                            bestIdx = better ? row + ix : bestIdx;
+                            best = better ? v : best;
                         }
                     }
                     y[yBase + oy * ow + ox] = best;
                     argmax[yBase + oy * ow + ox] = bestIdx;
+                }
+            }
+        }
+    }
+
+    /** The common 2x2 stride-2 case, windows never overlap the border. */
+    private static void forward2x2(float[] x, float[] y, int[] argmax, int planes, int h, int w, int oh, int ow) {
+        for (int pl = 0; pl < planes; pl++) {
+            int xBase = pl * h * w, yBase = pl * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int r0 = xBase + 2 * oy * w, r1 = r0 + w, out = yBase + oy * ow;
+                for (int ox = 0; ox < ow; ox++) {
+                    int i0 = r0 + 2 * ox, i2 = r1 + 2 * ox;
+                    float a = x[i0], b = x[i0 + 1], c = x[i2], d = x[i2 + 1];
+                    // first maximum in window order a, b, c, d (ties keep the earlier)
+                    boolean ab = b > a;
+                    float top = ab ? b : a;
+                    int topIdx = ab ? i0 + 1 : i0;
+                    boolean cd = d > c;
+                    float bottom = cd ? d : c;
+                    int bottomIdx = cd ? i2 + 1 : i2;
+                    boolean lower = bottom > top;
+                    y[out + ox] = lower ? bottom : top;
+                    argmax[out + ox] = lower ? bottomIdx : topIdx;
                 }
             }
         }
