@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -40,7 +41,13 @@ public final class SparkGradientSource implements GradientSource {
     private final int capacity, paramCount, stateCount, classes, partitions;
     private final ShardStep.Settings settings;
     private final long failAtStep;
+    private final boolean stream;
     private long globalStep;
+    // exchange = stream: the running epoch job and its connection end
+    private StreamExchange exchange;
+    private Thread epochJob;
+    private volatile Throwable epochJobFailure;
+    private long epochOfJob = -1;
 
     public SparkGradientSource(JavaSparkContext jsc, CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions) {
         this.jsc = jsc;
@@ -68,6 +75,7 @@ public final class SparkGradientSource implements GradientSource {
         Worker.release(w);
         String fail = System.getProperty(FAIL_ONCE_PROPERTY);
         this.failAtStep = fail == null ? -1 : Long.parseLong(fail);
+        this.stream = cfg.get("exchange").equals("stream");
     }
 
     /** Reads the shards in the partitions that will own them, caches and materialises them (validating labels now). */
@@ -117,6 +125,7 @@ public final class SparkGradientSource implements GradientSource {
 
     @Override
     public StepResult step(float[] params, long epoch, int step, int steps) {
+        if (stream) return streamStep(params, epoch, step, steps);
         long t0 = System.nanoTime();
         Broadcast<float[]> bc = jsc.broadcast(params);
         long t1 = System.nanoTime();
@@ -174,6 +183,73 @@ public final class SparkGradientSource implements GradientSource {
         }
     }
 
+    /**
+     * exchange = stream: the first step of an epoch (or of a resumed run) launches one job whose
+     * tasks stay alive for the epoch; every step is then one round trip with each task.
+     */
+    private StepResult streamStep(float[] params, long epoch, int step, int steps) {
+        try {
+            if (epochOfJob != epoch || epochJob == null) startEpochJob(epoch, step, steps);
+            long t0 = System.nanoTime();
+            StepResult r = exchange.step(step, params, () -> epochJobFailure);
+            r.jobNanos = System.nanoTime() - t0;
+            globalStep++;
+            if (step == steps - 1) finishEpochJob();
+            return r;
+        } catch (IOException e) {
+            finishEpochJob();
+            throw new IllegalStateException("streaming exchange failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void startEpochJob(long epoch, int firstStep, int steps) throws IOException {
+        finishEpochJob();
+        String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
+        exchange = new StreamExchange(host, partitions);
+        StreamExchange.Endpoint ep = exchange.endpoint();
+        String spec = specText;
+        int cap = capacity, pc = paramCount, sc = stateCount;
+        ShardStep.Settings s = settings;
+        long failAt = failAtStep, globalBase = globalStep - firstStep;
+        JavaRDD<Shard> rdd = shards;
+        epochJobFailure = null;
+        epochOfJob = epoch;
+        String group = "spark-cnn-epoch-" + epoch + "-" + ep.token();
+        epochJob = new Thread(() -> {
+            try {
+                jsc.setJobGroup(group, "training epoch " + (epoch + 1) + " (streaming exchange)", true);
+                rdd.mapPartitions((Iterator<Shard> it) -> {
+                    List<Shard> mine = new ArrayList<>();
+                    it.forEachRemaining(mine::add);
+                    TaskContext tc = TaskContext.get();
+                    StreamExchange.serve(ep, tc.partitionId(), tc.attemptNumber(), (st, p) -> {
+                        failIfAsked(failAt, globalBase + st);
+                        return PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc);
+                    });
+                    return java.util.Collections.<Integer>emptyIterator();
+                }).count();
+            } catch (Throwable t) {
+                epochJobFailure = t;
+            }
+        }, "spark-cnn-epoch-job");
+        epochJob.setDaemon(true);
+        epochJob.start();
+    }
+
+    private void finishEpochJob() {
+        if (exchange == null) return;
+        exchange.finish();
+        try {
+            epochJob.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        exchange.close();
+        exchange = null;
+        epochJob = null;
+        epochOfJob = -1;
+    }
+
     private static void failIfAsked(long failAt, long global) {
         TaskContext tc = TaskContext.get();
         if (failAt == global && tc != null && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
@@ -195,6 +271,7 @@ public final class SparkGradientSource implements GradientSource {
     @Override
     public EvalResult evaluate(float[] params, float[] state) {
         if (testShards == null) return null;
+        finishEpochJob();
         Broadcast<float[]> bp = jsc.broadcast(params);
         Broadcast<float[]> bs = jsc.broadcast(state);
         String spec = specText;
@@ -219,6 +296,7 @@ public final class SparkGradientSource implements GradientSource {
 
     @Override
     public void close() {
+        finishEpochJob();
         shards.unpersist(false);
         if (testShards != null) testShards.unpersist(false);
     }

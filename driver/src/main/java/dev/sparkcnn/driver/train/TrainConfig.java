@@ -49,6 +49,7 @@ public final class TrainConfig implements Serializable {
         key("partitions", "0", "data partitions (0: the cluster's default parallelism, at most data.shards)");
         key("bn.momentum", "0.1", "batch-norm running statistics momentum");
         key("sync", "step", "step: synchronous gradient averaging every step; average: model averaging every average.every local steps");
+        key("exchange", "job", "job: one Spark job per step (fully fault-tolerant by Spark); stream: one long-lived job per epoch whose tasks exchange gradients with the driver every step (lower latency)");
         key("average.every", "1", "model averaging: local SGD steps between averages (tau)");
         key("checkpoint.every", "0", "checkpoint every N steps (0: at the end of every epoch)");
         key("checkpoint.keep", "2", "checkpoints to keep");
@@ -167,6 +168,9 @@ public final class TrainConfig implements Serializable {
                 break;
             case "sync":
                 oneOf(where, v, "step", "average");
+                break;
+            case "exchange":
+                oneOf(where, v, "job", "stream");
                 break;
             case "model":
                 if (v.isEmpty()) throw new ConfigException(where + ": needs a spec file or name");

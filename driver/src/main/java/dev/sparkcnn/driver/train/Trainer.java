@@ -169,13 +169,8 @@ public final class Trainer {
     }
 
     /** The trained model: spec, normalisation, parameters and running statistics. */
-    public ModelFile model() {
-        return new ModelFile("model")
-                .text("spec", spec.text())
-                .text("config", cfg.toText())
-                .text("normalization", normText())
-                .floats("params", params)
-                .floats("state", state);
+    public dev.sparkcnn.driver.model.SavedModel model() {
+        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone());
     }
 
     private String normText() {

@@ -89,4 +89,27 @@ class DistributedEquivalenceTest {
         assertTrue(TrainingFixture.relativeDifference(a, c) > 1e-4, "tau = 3 is a different algorithm");
         assertEquals(a.length, c.length);
     }
+
+    @Test
+    void streamingExchangeGivesBitwiseTheParametersOfJobPerStep() {
+        // 12 steps cross epoch boundaries (3 steps per epoch), so epoch jobs start and finish
+        TrainConfig cfg = config(TrainingFixture.BN_DROPOUT, 12);
+        float[] job = run(TrainingFixture.spark(cfg, 4, null));
+        float[] stream = run(TrainingFixture.spark(cfg.with("exchange", "stream"), 4, null));
+        assertArrayEquals(job, stream);
+    }
+
+    @Test
+    void streamingExchangeSurvivesATaskFailure() {
+        TrainConfig cfg = config("cifar-quick", 6).with("exchange", "stream");
+        float[] clean = run(TrainingFixture.spark(cfg, 2, null));
+        System.setProperty(SparkGradientSource.FAIL_ONCE_PROPERTY, "4");
+        float[] retried;
+        try {
+            retried = run(TrainingFixture.spark(cfg, 2, null));
+        } finally {
+            System.clearProperty(SparkGradientSource.FAIL_ONCE_PROPERTY);
+        }
+        assertArrayEquals(clean, retried, "the retried task rejoins at the step the driver waits for");
+    }
 }
