@@ -37,30 +37,32 @@ public final class DriverBenchmark {
         CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, new org.apache.hadoop.conf.Configuration());
         System.out.printf(Locale.ROOT, "%s, %s, %d timed steps after 5 warm-up steps%n", model, train, steps);
 
-        double one = run("local[1]", 1, model, train, 256, steps, null);
-        double two = run("local[2]", 2, model, train, 256, steps, null);
-        System.out.printf(Locale.ROOT, "%nscaling at batch 256: local[1] %.1f img/s, local[2] %.1f img/s: %.1f%% of twice local[1]%n",
-                one, two, 100 * two / (2 * one));
+        for (String exchange : new String[] {"job", "stream"}) {
+            double one = run("local[1]", 1, model, train, 256, steps, exchange, null);
+            double two = run("local[2]", 2, model, train, 256, steps, exchange, null);
+            System.out.printf(Locale.ROOT, "exchange=%s scaling at batch 256: local[1] %.1f img/s, local[2] %.1f img/s: %.1f%% of twice local[1]%n%n",
+                    exchange, one, two, 100 * two / (2 * one));
+        }
 
-        for (int batch : new int[] {128, 256}) {
+        for (String exchange : new String[] {"job", "stream"}) for (int batch : new int[] {128, 256}) {
             List<Map<String, Object>> records = new ArrayList<>();
-            run("local[2]", 2, model, train, batch, steps, records);
+            run("local[2]", 2, model, train, batch, steps, exchange, records);
             double step = median(records, "ms_step"), out = median(records, "ms_params_out"), compute = median(records, "ms_compute"),
                     agg = median(records, "ms_aggregate"), upd = median(records, "ms_update");
-            System.out.printf(Locale.ROOT, "local[2] batch %d: step %.1f ms = params out %.1f + compute %.1f + aggregate %.1f + update %.1f;"
+            System.out.printf(Locale.ROOT, "exchange=%s local[2] batch %d: step %.1f ms = params out %.1f + compute %.1f + aggregate %.1f + update %.1f;"
                             + " overhead (step - compute) %.1f ms = %.1f%% of the step%n",
-                    batch, step, out, compute, agg, upd, step - compute, 100 * (step - compute) / step);
+                    exchange, batch, step, out, compute, agg, upd, step - compute, 100 * (step - compute) / step);
         }
     }
 
-    static double run(String master, int partitions, String model, CifarFiles train, int batch, int steps,
+    static double run(String master, int partitions, String model, CifarFiles train, int batch, int steps, String exchange,
                       List<Map<String, Object>> records) {
         SparkConf conf = SparkSetup.configure(new SparkConf().setMaster(master).setAppName("driver-benchmark")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
         try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
             jsc.setLogLevel("WARN");
             TrainConfig cfg = TrainConfig.builder().set("model", model).set("batch.size", batch).set("epochs", 1)
-                    .set("max.steps", steps + 5).set("data.shards", 8).set("augment", true).set("eval.every", 0).build();
+                    .set("max.steps", steps + 5).set("data.shards", 8).set("exchange", exchange).set("augment", true).set("eval.every", 0).build();
             ModelSpec spec = ModelSpec.resolve(model);
             try (SparkGradientSource src = new SparkGradientSource(jsc, train, null, cfg, spec.text(), partitions)) {
                 List<Map<String, Object>> seen = new ArrayList<>();
@@ -79,8 +81,8 @@ public final class DriverBenchmark {
                     images += ((Number) r.get("samples")).doubleValue();
                 }
                 double rate = images / (ms / 1e3);
-                System.out.printf(Locale.ROOT, "%s, %d partitions, batch %d: %.1f img/s (median step %.1f ms, median compute %.1f ms)%n",
-                        master, partitions, batch, rate, median(timed, "ms_step"), median(timed, "ms_compute"));
+                System.out.printf(Locale.ROOT, "exchange=%s %s, %d partitions, batch %d: %.1f img/s (median step %.1f ms, median compute %.1f ms)%n",
+                        exchange, master, partitions, batch, rate, median(timed, "ms_step"), median(timed, "ms_compute"));
                 return rate;
             }
         }

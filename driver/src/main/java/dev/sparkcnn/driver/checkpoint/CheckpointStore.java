@@ -48,7 +48,7 @@ public final class CheckpointStore {
     public static void writeAtomically(Path target, byte[] bytes, Configuration conf) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
         try {
-            FileSystem fs = target.getFileSystem(conf);
+            FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(target, conf);
             fs.mkdirs(target.getParent());
             try (FSDataOutputStream out = fs.create(tmp, true)) {
                 out.write(bytes);
@@ -65,7 +65,7 @@ public final class CheckpointStore {
 
     public static byte[] readAll(Path file, Configuration conf) {
         try {
-            FileSystem fs = file.getFileSystem(conf);
+            FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(file, conf);
             if (!fs.exists(file)) throw new CheckpointException(file + " does not exist");
             long len = fs.getFileStatus(file).getLen();
             if (len > Integer.MAX_VALUE - 16) throw new CheckpointException(file + " is too large (" + len + " bytes)");
@@ -82,7 +82,7 @@ public final class CheckpointStore {
     /** Saved checkpoints, newest first. */
     public List<Path> list() {
         try {
-            FileSystem fs = dir.getFileSystem(conf);
+            FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(dir, conf);
             if (!fs.exists(dir)) return List.of();
             FileStatus[] files = fs.listStatus(dir, p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
             List<Path> paths = new ArrayList<>();
@@ -113,7 +113,7 @@ public final class CheckpointStore {
     private void prune() {
         List<Path> all = list();
         try {
-            FileSystem fs = dir.getFileSystem(conf);
+            FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(dir, conf);
             for (Path p : all.subList(Math.min(keep, all.size()), all.size())) fs.delete(p, false);
         } catch (IOException e) {
             throw new CheckpointException("cannot delete old checkpoints in " + dir + ": " + e.getMessage(), e);

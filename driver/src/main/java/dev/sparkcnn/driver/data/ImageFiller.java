@@ -37,12 +37,13 @@ public final class ImageFiller {
         }
     }
 
-    /** Image i augmented by the crop and flip that (seed, epoch, record) select. */
-    public void fillAugmented(CifarBlock block, int i, float[] dst, int dstOff, long seed, long epoch, long record) {
+    /** Image i augmented by the crop and/or flip that (seed, epoch, record) select. */
+    public void fillAugmented(CifarBlock block, int i, float[] dst, int dstOff, long seed, long epoch, long record,
+                              boolean crop, boolean flipping) {
         long r = Seeds.mix(seed, 0xA06L, epoch, record);
-        int dy = (int) Math.floorMod(r, 2 * PAD + 1) - PAD;
-        int dx = (int) Math.floorMod(r >>> 16, 2 * PAD + 1) - PAD;
-        boolean flip = ((r >>> 40) & 1) == 1;
+        int dy = crop ? (int) Math.floorMod(r, 2 * PAD + 1) - PAD : 0;
+        int dx = crop ? (int) Math.floorMod(r >>> 16, 2 * PAD + 1) - PAD : 0;
+        boolean flip = flipping && ((r >>> 40) & 1) == 1;
         for (int c = 0; c < 3; c++) {
             int o = dstOff + c * CifarRecords.PLANE_BYTES;
             float sc = scale[c], sh = shift[c], pad = padValue[c];

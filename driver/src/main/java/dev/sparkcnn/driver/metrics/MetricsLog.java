@@ -20,7 +20,7 @@ public final class MetricsLog implements AutoCloseable {
         Path p = new Path(file);
         this.location = p.toString();
         try {
-            FileSystem fs = p.getFileSystem(conf);
+            FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(p, conf);
             fs.mkdirs(p.getParent());
             boolean exists = fs.exists(p);
             FSDataOutputStream o;

@@ -42,7 +42,7 @@ public final class SavedModel {
     public static SavedModel load(String location, Configuration conf) {
         Path p = new Path(location);
         try {
-            FileSystem fs = p.getFileSystem(conf);
+            FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(p, conf);
             if (fs.exists(p) && fs.getFileStatus(p).isDirectory()) p = new Path(p, FILE_NAME);
         } catch (IOException e) {
             throw new CheckpointException("cannot open " + location + ": " + e.getMessage(), e);

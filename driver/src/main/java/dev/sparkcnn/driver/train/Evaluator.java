@@ -29,7 +29,7 @@ public final class Evaluator {
         Broadcast<float[]> bp = jsc.broadcast(model.params());
         Broadcast<float[]> bs = jsc.broadcast(model.state());
         String spec = model.spec().text();
-        ShardStep.Settings settings = new ShardStep.Settings(0, false, model.normalization());
+        ShardStep.Settings settings = new ShardStep.Settings(0, false, false, model.normalization());
         int classes = model.network().outputShape().size();
         try {
             List<EvalResult> parts = jsc.parallelize(ids, Math.max(1, Math.min(partitions, shards)))

@@ -37,7 +37,7 @@ public final class LocalGradientSource implements GradientSource {
         }
         long[] sums = new long[7];
         for (Shard s : shards) sums = Normalization.add(sums, Normalization.sums(s.block));
-        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augment(), Normalization.fromSums(sums));
+        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), Normalization.fromSums(sums));
         this.capacity = plan.maxSlice(cfg.batchSize());
         Worker w = Worker.borrow(specText, capacity);
         paramCount = w.network().paramCount();

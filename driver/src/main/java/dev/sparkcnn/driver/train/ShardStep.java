@@ -21,7 +21,7 @@ public final class ShardStep {
     }
 
     /** Settings a step needs besides the parameters; small and serializable. */
-    public record Settings(long seed, boolean augment, Normalization norm) implements java.io.Serializable {
+    public record Settings(long seed, boolean flip, boolean crop, Normalization norm) implements java.io.Serializable {
     }
 
     public static void train(Worker w, Shard shard, float[] params, long epoch, int step, int steps, Settings s, StepResult into) {
@@ -40,7 +40,7 @@ public final class ShardStep {
         for (int j = 0; j < n; j++) {
             int local = order[from + j];
             long record = shard.firstRecord + local;
-            if (s.augment()) filler.fillAugmented(block, local, w.x, j * size, s.seed(), epoch, record);
+            if (s.flip() || s.crop()) filler.fillAugmented(block, local, w.x, j * size, s.seed(), epoch, record, s.crop(), s.flip());
             else filler.fill(block, local, w.x, j * size);
             w.labels[j] = block.label(local);
             ctx.sampleKeys[j] = Seeds.sampleKey(epoch, record);

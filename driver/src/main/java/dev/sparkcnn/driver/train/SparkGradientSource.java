@@ -6,6 +6,7 @@ import dev.sparkcnn.driver.data.Normalization;
 import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.data.ShardLoader;
 import dev.sparkcnn.driver.data.ShardPlan;
+import dev.sparkcnn.kernels.data.CifarBlock;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -50,23 +51,46 @@ public final class SparkGradientSource implements GradientSource {
     private long epochOfJob = -1;
 
     public SparkGradientSource(JavaSparkContext jsc, CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions) {
+        this(jsc, train.records(), (plan, p) -> load(jsc, train, plan, p, "training shards"),
+                test == null ? null : (plan, p) -> load(jsc, test, plan, p, "test shards"),
+                test == null ? 0 : test.records(), cfg, specText, partitions);
+    }
+
+    /**
+     * Training (and optionally test) images already in the driver's memory, e.g. collected from a
+     * DataFrame or carved into a validation split: they are cut into the same shards and cached in
+     * the partitions, and training is exactly as from files.
+     */
+    public static SparkGradientSource fromBlocks(JavaSparkContext jsc, CifarBlock train, CifarBlock test, TrainConfig cfg,
+                                                 String specText, int partitions) {
+        return new SparkGradientSource(jsc, train.size(), (plan, p) -> parallelize(jsc, train, plan, p, "training shards"),
+                test == null ? null : (plan, p) -> parallelize(jsc, test, plan, p, "test shards"),
+                test == null ? 0 : test.size(), cfg, specText, partitions);
+    }
+
+    private interface ShardSource {
+        JavaRDD<Shard> load(ShardPlan plan, int partitions);
+    }
+
+    private SparkGradientSource(JavaSparkContext jsc, long trainRecords, ShardSource train, ShardSource test, long testRecords,
+                                TrainConfig cfg, String specText, int partitions) {
         this.jsc = jsc;
-        this.plan = new ShardPlan(train.records(), cfg.shards());
+        this.plan = new ShardPlan(trainRecords, cfg.shards());
         this.specText = specText;
         if (partitions > plan.shards()) {
             throw new ConfigException("partitions = " + partitions + " is more than data.shards = " + plan.shards()
                     + " (partitions own whole shards); raise data.shards or lower partitions");
         }
         this.partitions = partitions;
-        this.shards = load(jsc, train, plan, partitions, "training shards");
+        this.shards = train.load(plan, partitions);
         if (test != null) {
-            ShardPlan testPlan = new ShardPlan(test.records(), Math.min(cfg.shards(), (int) test.records()));
-            this.testShards = load(jsc, test, testPlan, Math.min(partitions, testPlan.shards()), "test shards");
+            ShardPlan testPlan = new ShardPlan(testRecords, (int) Math.min(cfg.shards(), testRecords));
+            this.testShards = test.load(testPlan, Math.min(partitions, testPlan.shards()));
         } else {
             this.testShards = null;
         }
         long[] sums = shards.map(s -> Normalization.sums(s.block)).reduce(Normalization::add);
-        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augment(), Normalization.fromSums(sums));
+        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), Normalization.fromSums(sums));
         this.capacity = plan.maxSlice(cfg.batchSize());
         Worker w = Worker.borrow(specText, capacity);
         paramCount = w.network().paramCount();
@@ -93,6 +117,18 @@ public final class SparkGradientSource implements GradientSource {
             rdd.unpersist(false);
             throw unwrap(e);
         }
+        return rdd;
+    }
+
+    private static JavaRDD<Shard> parallelize(JavaSparkContext jsc, CifarBlock block, ShardPlan plan, int partitions, String name) {
+        List<Shard> list = new ArrayList<>();
+        for (int v = 0; v < plan.shards(); v++) {
+            int from = (int) plan.shardStart(v);
+            list.add(new Shard(v, from, block.slice(from, from + plan.shardSize(v))));
+        }
+        JavaRDD<Shard> rdd = jsc.parallelize(list, partitions).setName(name + " (" + block.size() + " records)")
+                .persist(StorageLevel.MEMORY_ONLY());
+        rdd.count();
         return rdd;
     }
 

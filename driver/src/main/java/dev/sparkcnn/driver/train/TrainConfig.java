@@ -44,7 +44,7 @@ public final class TrainConfig implements Serializable {
         key("schedule.gamma", "0.1", "step schedule: decay factor");
         key("lr.min", "0", "cosine schedule: final learning rate");
         key("warmup.epochs", "0", "linear warm-up from lr/10, in epochs (fractions allowed)");
-        key("augment", "false", "random crop (4-pixel padding) and horizontal flip");
+        key("augment", "false", "false; flip: random horizontal flip; true: random crop (4-pixel padding) and horizontal flip");
         key("data.shards", "8", "fixed data shards; partitions own whole shards, each shard's share of a batch is a batch-norm group");
         key("partitions", "0", "data partitions (0: the cluster's default parallelism, at most data.shards)");
         key("bn.momentum", "0.1", "batch-norm running statistics momentum");
@@ -157,7 +157,10 @@ public final class TrainConfig implements Serializable {
             case "schedule.step.epochs":
                 positiveInt(where, v);
                 break;
-            case "nesterov": case "augment":
+            case "augment":
+                oneOf(where, v, "true", "false", "flip");
+                break;
+            case "nesterov":
                 if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) throw new ConfigException(where + ": must be true or false");
                 break;
             case "optimizer":
@@ -254,8 +257,14 @@ public final class TrainConfig implements Serializable {
         return getInt("data.shards");
     }
 
-    public boolean augment() {
-        return getBoolean("augment");
+    /** Whether to flip images at random (augment = flip or true). */
+    public boolean augmentFlip() {
+        return !get("augment").equalsIgnoreCase("false");
+    }
+
+    /** Whether to crop images at random from a 4-pixel padded copy (augment = true). */
+    public boolean augmentCrop() {
+        return get("augment").equalsIgnoreCase("true");
     }
 
     /** A copy with one value changed (validated). */

@@ -42,6 +42,11 @@ public final class Trainer {
 
         default void onCheckpoint(String file) {
         }
+
+        /** Asked after every epoch (e.g. by a sweep's early stopping): true ends the run there. */
+        default boolean stopAfterEpoch(Map<String, Object> epochRecord, EvalResult eval) {
+            return false;
+        }
     }
 
     private final TrainConfig cfg;
@@ -65,6 +70,7 @@ public final class Trainer {
     private int epoch;
     private int stepInEpoch;
     private EvalResult lastEval;
+    private boolean stoppedEarly;
 
     public Trainer(TrainConfig cfg, ModelSpec spec, GradientSource source, Normalization norm,
                    CheckpointStore store, MetricsLog metrics, Listener listener) {
@@ -109,6 +115,11 @@ public final class Trainer {
 
     public EvalResult lastEval() {
         return lastEval;
+    }
+
+    /** Whether the listener stopped the run before its last epoch. */
+    public boolean stoppedEarly() {
+        return stoppedEarly;
     }
 
     public int stepsPerEpoch() {
@@ -216,6 +227,10 @@ public final class Trainer {
             if (metrics != null) metrics.write(rec);
             listener.onEpoch(rec, lastEval);
             if (every == 0) saveCheckpoint();
+            if (listener.stopAfterEpoch(rec, lastEval)) {
+                stoppedEarly = true;
+                break;
+            }
         }
     }
 

@@ -1,0 +1,42 @@
+package dev.sparkcnn.jobs;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The application's entry point for spark-submit: {@code cnn <train|evaluate|predict|summary> [flags]}.
+ * Exit code 0 on success, 1 when the job fails (the message says why), 2 for bad flags.
+ */
+@Command(name = "cnn", mixinStandardHelpOptions = true, version = "spark-cnn 0.1.0",
+        description = "Data-parallel CNN training on Apache Spark.",
+        subcommands = {TrainJob.class, EvaluateJob.class, PredictJob.class, SummaryJob.class})
+public final class Cnn implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing job: train, evaluate, predict or summary");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a job and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Cnn());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + message(e));
+            if (Boolean.getBoolean("sparkcnn.stacktrace")) e.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.toString() : m;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.sparkcnn.jobs;
+
+import dev.sparkcnn.driver.checkpoint.CheckpointStore;
+import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.metrics.Json;
+import dev.sparkcnn.driver.metrics.MetricsLog;
+import dev.sparkcnn.driver.model.SavedModel;
+import dev.sparkcnn.driver.train.EvalResult;
+import dev.sparkcnn.driver.train.SparkGradientSource;
+import dev.sparkcnn.driver.train.TrainConfig;
+import dev.sparkcnn.driver.train.Trainer;
+import dev.sparkcnn.kernels.data.CifarRecords;
+import dev.sparkcnn.kernels.spec.ModelSpec;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code train}: synchronous data-parallel training of a model spec on CIFAR-10, writing a run
+ * directory: config.conf, metrics.jsonl, checkpoints/, model.scnn, summary.json, report.html.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a CNN on CIFAR-10 with synchronous data parallelism.",
+                "Settings come from the defaults, then --config, then the flags below, then --set."})
+final class TrainJob implements Callable<Integer> {
+
+    @Option(names = "--data", required = true, paramLabel = "PATH",
+            description = "CIFAR-10 binary data: a directory (data_batch_1..5.bin), a .bin file or a glob; any Hadoop URI")
+    String data;
+
+    @Option(names = "--test-data", paramLabel = "PATH",
+            description = "test set (default: test_batch.bin next to the training files, if present)")
+    String testData;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "run directory, any Hadoop URI (default: runs/MODEL-yyyyMMdd-HHmmss)")
+    String out;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "a training config, e.g. conf/train/cifar-quick.conf")
+    java.nio.file.Path config;
+
+    @Option(names = "--model", paramLabel = "SPEC", description = "model spec file or shipped name (config key model)")
+    String model;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "config key epochs")
+    Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "global mini-batch (config key batch.size)")
+    Integer batchSize;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "learning rate (config key lr)")
+    Double lr;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "data partitions (config key partitions; default: cluster cores)")
+    Integer partitions;
+
+    @Option(names = "--seed", paramLabel = "N", description = "config key seed")
+    Long seed;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any config key (repeatable); see --list-keys")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--resume", description = "continue from the newest checkpoint in DIR/checkpoints")
+    boolean resume;
+
+    @Option(names = "--list-keys", help = true, description = "print every config key with its default and exit")
+    boolean listKeys;
+
+    @Mixin
+    SparkOptions spark;
+
+    @Override
+    public Integer call() throws Exception {
+        if (listKeys) {
+            for (Map.Entry<String, String[]> e : TrainConfig.KEYS.entrySet()) {
+                System.out.printf("%-22s %-12s %s%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
+            }
+            return 0;
+        }
+        TrainConfig cfg = config();
+        if (out == null) {
+            String name = java.nio.file.Path.of(cfg.model()).getFileName().toString().replaceAll("\\.model$", "");
+            out = "runs/" + name + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        }
+        ModelSpec spec = ModelSpec.resolve(cfg.model());
+        spec.build();   // shape errors before Spark starts
+        Configuration hadoop = new Configuration();
+        CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, hadoop);
+        CifarFiles test = testFiles(hadoop);
+        Path outDir = new Path(out);
+        FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(outDir, hadoop);
+        if (!resume && fs.exists(new Path(outDir, "checkpoints")) && fs.listStatus(new Path(outDir, "checkpoints")).length > 0) {
+            throw new IllegalArgumentException("run directory " + out + " already has checkpoints: pass --resume to continue it, "
+                    + "or choose another --out");
+        }
+        fs.mkdirs(outDir);
+        write(fs, new Path(outDir, "config.conf"), "# resolved configuration of this run\n" + cfg.toText());
+
+        long started = System.nanoTime();
+        JavaSparkContext jsc = SparkContexts.start("spark-cnn train " + cfg.model(), spark.master, spark.conf);
+        try {
+            int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
+            System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s%n",
+                    cfg.model(), spec.build().paramCount(), train, test == null ? "none" : test, p, jsc.master());
+            try (SparkGradientSource source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
+                 MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, resume)) {
+                CheckpointStore store = new CheckpointStore(new Path(outDir, "checkpoints").toString(), hadoop, cfg.getInt("checkpoint.keep"));
+                Progress progress = new Progress(System.out, System.console() != null, cfg.getInt("log.every"), cfg.epochs(),
+                        source.plan().stepsPerEpoch(cfg.batchSize()));
+                Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), store, metrics, progress);
+                if (resume) {
+                    if (trainer.resume()) System.out.printf("resumed at step %d (epoch %d)%n", trainer.globalStep(), trainer.epoch() + 1);
+                    else System.out.println("--resume: no checkpoint in " + store.location() + ", starting fresh");
+                }
+                trainer.run();
+                SavedModel model = trainer.model();
+                model.save(new Path(outDir, SavedModel.FILE_NAME).toString(), hadoop);
+                double wall = (System.nanoTime() - started) / 1e9;
+                EvalResult eval = trainer.lastEval();
+                Map<String, Object> summary = new LinkedHashMap<>();
+                summary.put("model", cfg.model());
+                summary.put("parameters", trainer.network().paramCount());
+                summary.put("steps", trainer.globalStep());
+                summary.put("epochs", trainer.epoch());
+                summary.put("partitions", p);
+                summary.put("master", jsc.master());
+                summary.put("wall_seconds", wall);
+                if (eval != null) {
+                    summary.put("test_accuracy", eval.accuracy());
+                    summary.put("test_loss", eval.meanLoss());
+                    summary.put("test_per_class_accuracy", eval.perClassAccuracy());
+                    summary.put("confusion", eval.confusion);
+                }
+                write(fs, new Path(outDir, "summary.json"), Json.object(summary) + "\n");
+                Reports.write(outDir, hadoop, cfg, model, test, eval, summary);
+                System.out.printf("done: %d steps in %s; model %s; report %s%n", trainer.globalStep(), Progress.duration(wall),
+                        new Path(outDir, SavedModel.FILE_NAME), new Path(outDir, "report.html"));
+                if (eval != null) System.out.print(eval.table());
+            }
+        } finally {
+            jsc.stop();
+        }
+        return 0;
+    }
+
+    private TrainConfig config() {
+        TrainConfig.Builder b = TrainConfig.builder();
+        if (config != null) b.file(config);
+        else if (resume && out != null) {
+            // a resumed run starts from the configuration it was started with
+            java.nio.file.Path saved = java.nio.file.Path.of(new Path(out, "config.conf").toUri().getPath());
+            if (java.nio.file.Files.exists(saved)) b.file(saved);
+        }
+        if (model != null) b.set("model", model, "--model");
+        if (epochs != null) b.set("epochs", String.valueOf(epochs), "--epochs");
+        if (batchSize != null) b.set("batch.size", String.valueOf(batchSize), "--batch-size");
+        if (lr != null) b.set("lr", String.valueOf(lr), "--lr");
+        if (partitions != null) b.set("partitions", String.valueOf(partitions), "--partitions");
+        if (seed != null) b.set("seed", String.valueOf(seed), "--seed");
+        for (String s : sets) b.override(s);
+        return b.build();
+    }
+
+    private CifarFiles testFiles(Configuration hadoop) throws IOException {
+        if (testData != null) return CifarFiles.resolve(testData, List.of(CifarRecords.TEST_FILE), hadoop);
+        Path candidate = new Path(data, CifarRecords.TEST_FILE);
+        FileSystem fs = candidate.getFileSystem(hadoop);
+        boolean glob = data.contains("*") || data.contains("?");
+        if (!glob && fs.exists(new Path(data)) && fs.getFileStatus(new Path(data)).isDirectory() && fs.exists(candidate)) {
+            return CifarFiles.resolve(candidate.toString(), List.of(), hadoop);
+        }
+        return null;
+    }
+
+    static void write(FileSystem fs, Path file, String text) throws IOException {
+        try (var o = fs.create(file, true)) {
+            o.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
