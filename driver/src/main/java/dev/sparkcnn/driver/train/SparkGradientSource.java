@@ -159,23 +159,27 @@ public final class SparkGradientSource implements GradientSource {
         return partitions;
     }
 
-    @Override
-    public StepResult step(float[] params, long epoch, int step, int steps) {
-        if (stream) return streamStep(params, epoch, step, steps);
+    /** What a partition computes from its shards and the broadcast parameters, in one job. */
+    private interface PartitionTask extends java.io.Serializable {
+        StepResult run(Iterator<Shard> shards, float[] params) throws Exception;
+    }
+
+    /**
+     * One job: broadcast the parameters, run {@code task} in every partition (timing the parameter
+     * fetch), collect the P results and add them in partition order, destroy the broadcast.
+     */
+    private StepResult runJob(float[] params, long global, PartitionTask task) {
         long t0 = System.nanoTime();
         Broadcast<float[]> bc = jsc.broadcast(params);
         long t1 = System.nanoTime();
-        String spec = specText;
-        int cap = capacity, pc = paramCount, sc = stateCount;
-        ShardStep.Settings s = settings;
-        long failAt = failAtStep, global = globalStep++;
+        long failAt = failAtStep;
         try {
             List<StepResult> parts = shards.mapPartitions((Iterator<Shard> it) -> {
                 long f0 = System.nanoTime();
                 float[] p = bc.value();
                 long fetch = System.nanoTime() - f0;
                 failIfAsked(failAt, global);
-                StepResult r = PartitionWork.step(spec, cap, it, p, epoch, step, steps, s, pc, sc);
+                StepResult r = task.run(it, p);
                 r.fetchNanos = fetch;
                 return List.of(r).iterator();
             }).collect();
@@ -189,34 +193,26 @@ public final class SparkGradientSource implements GradientSource {
     }
 
     @Override
-    public StepResult average(float[] params, long epoch, int step, int steps, int localSteps, float lr, float weightDecay) {
-        long t0 = System.nanoTime();
-        Broadcast<float[]> bc = jsc.broadcast(params);
-        long t1 = System.nanoTime();
+    public StepResult step(float[] params, long epoch, int step, int steps) {
+        if (stream) return streamStep(params, epoch, step, steps);
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
-        long failAt = failAtStep, global = globalStep;
+        return runJob(params, globalStep++, (it, p) -> PartitionWork.step(spec, cap, it, p, epoch, step, steps, s, pc, sc));
+    }
+
+    @Override
+    public StepResult average(float[] params, long epoch, int step, int steps, int localSteps, float lr, float weightDecay) {
+        String spec = specText;
+        int cap = capacity, pc = paramCount, sc = stateCount;
+        ShardStep.Settings s = settings;
+        long global = globalStep;
         globalStep += localSteps;
-        try {
-            List<StepResult> parts = shards.mapPartitions((Iterator<Shard> it) -> {
-                long f0 = System.nanoTime();
-                float[] p = bc.value();
-                long fetch = System.nanoTime() - f0;
-                failIfAsked(failAt, global);
-                List<Shard> mine = new ArrayList<>();
-                it.forEachRemaining(mine::add);
-                StepResult r = PartitionWork.average(spec, cap, mine, p, epoch, step, steps, localSteps, lr, weightDecay, s, pc, sc);
-                r.fetchNanos = fetch;
-                return List.of(r).iterator();
-            }).collect();
-            StepResult total = mergeInOrder(parts);
-            total.broadcastNanos = t1 - t0;
-            total.jobNanos = System.nanoTime() - t1;
-            return total;
-        } finally {
-            bc.destroy();
-        }
+        return runJob(params, global, (it, p) -> {
+            List<Shard> mine = new ArrayList<>();
+            it.forEachRemaining(mine::add);
+            return PartitionWork.average(spec, cap, mine, p, epoch, step, steps, localSteps, lr, weightDecay, s, pc, sc);
+        });
     }
 
     /**

@@ -43,8 +43,8 @@ public final class TrainConfig implements Serializable {
         key("schedule.step.epochs", "10", "step schedule: decay every this many epochs");
         key("schedule.gamma", "0.1", "step schedule: decay factor");
         key("lr.min", "0", "cosine schedule: final learning rate");
-        key("warmup.epochs", "0", "linear warm-up from lr/10, in epochs (fractions allowed)");
-        key("augment", "false", "false; flip: random horizontal flip; true: random crop (4-pixel padding) and horizontal flip");
+        key("warmup.epochs", "0.5", "linear warm-up from lr/10, in epochs (fractions allowed)");
+        key("augment", "flip", "false; flip: random horizontal flip; true: random crop (4-pixel padding) and horizontal flip");
         key("data.shards", "8", "fixed data shards; partitions own whole shards, each shard's share of a batch is a batch-norm group");
         key("partitions", "0", "data partitions (0: the cluster's default parallelism, at most data.shards)");
         key("bn.momentum", "0.1", "batch-norm running statistics momentum");
