@@ -25,6 +25,11 @@ final class SparkContexts {
             conf.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        if (conf.get("spark.master").startsWith("local") && System.getenv("SPARK_LOCAL_IP") == null) {
+            // local mode needs no network beyond loopback
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
         SparkSetup.configure(conf);
         JavaSparkContext jsc = new JavaSparkContext(conf);
         jsc.setLogLevel(System.getProperty("sparkcnn.sparkLogLevel", "WARN"));
