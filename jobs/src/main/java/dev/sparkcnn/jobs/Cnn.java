@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "cnn", mixinStandardHelpOptions = true, version = "spark-cnn 0.1.0",
         description = "Data-parallel CNN training on Apache Spark.",
-        subcommands = {TrainJob.class, EvaluateJob.class, PredictJob.class, SummaryJob.class})
+        subcommands = {TrainJob.class, EvaluateJob.class, PredictJob.class, SummaryJob.class, SweepJob.class})
 public final class Cnn implements Runnable {
 
     @CommandLine.Spec

@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       .add(SvgChart.line("train loss", "#1f77b4", steps, losses))
  *       .toSvg();
  * </pre>
+ *
+ * <p>Options for a scatter plot: {@link #scatter()} draws every point as a {@code <circle class="point">} and no
+ * lines; {@link #logX()} puts x on a log-10 axis (ticks at powers of ten, non-positive x left out);
+ * {@link #xCategories} makes x the index of a named category, labelled with the names.
  */
 public final class SvgChart {
 
@@ -48,6 +52,9 @@ public final class SvgChart {
     private Double yMin;
     private Double yMax;
     private int legendRows;
+    private boolean scatter;
+    private boolean logX;
+    private List<String> categories;
 
     public SvgChart(String title, String xLabel, String yLabel) {
         this.title = title;
@@ -79,6 +86,53 @@ public final class SvgChart {
         return this;
     }
 
+    /** Points only: a marker per point, no connecting lines (whatever the number of points). */
+    public SvgChart scatter() {
+        this.scatter = true;
+        return this;
+    }
+
+    /** A log-10 x axis with ticks at powers of ten; points with x &lt;= 0 are left out. */
+    public SvgChart logX() {
+        this.logX = true;
+        return this;
+    }
+
+    /** x values are indices 0..n-1 of these names; the ticks show the names. */
+    public SvgChart xCategories(List<String> names) {
+        this.categories = List.copyOf(names);
+        return this;
+    }
+
+    /** x as plotted: log10 on a log axis (NaN for x &lt;= 0, so the point is skipped). */
+    private double xOf(double x) {
+        if (!logX) return x;
+        return x > 0 ? Math.log10(x) : Double.NaN;
+    }
+
+    /** Tick positions on the (possibly log) x axis. */
+    private double[] xTicks(double[] xr) {
+        if (categories != null) {
+            double[] t = new double[categories.size()];
+            for (int i = 0; i < t.length; i++) t[i] = i;
+            return t;
+        }
+        if (!logX) return niceTicks(xr[0], xr[1], 7);
+        int lo = (int) Math.floor(xr[0] + 1e-9), hi = (int) Math.ceil(xr[1] - 1e-9);
+        if (hi <= lo) hi = lo + 1;
+        double[] t = new double[hi - lo + 1];
+        for (int i = 0; i < t.length; i++) t[i] = lo + i;
+        return t;
+    }
+
+    private String xTickLabel(double t, String linearFormat) {
+        if (categories != null) return categories.get((int) Math.round(t));
+        if (!logX) return String.format(Locale.ROOT, linearFormat, t);
+        int e = (int) Math.round(t);
+        if (e >= -4 && e <= 5) return java.math.BigDecimal.ONE.scaleByPowerOfTen(e).toPlainString();
+        return "1e" + e;
+    }
+
     public String toSvg() {
         // plot area in SVG px: left, top, right, bottom
         final double left = 62, right = width - 16, bottom = height - 44;
@@ -107,9 +161,15 @@ public final class SvgChart {
             yr[0] = Math.min(yr[0], yMin);
             yr[1] = Math.max(yr[1], yMax);
         }
-        double[] xt = niceTicks(xr[0], xr[1], 7), yt = niceTicks(yr[0], yr[1], 6);
+        double[] xt = xTicks(xr), yt = niceTicks(yr[0], yr[1], 6);
         double x0 = xt[0], x1 = xt[xt.length - 1], y0 = yt[0], y1 = yt[yt.length - 1];
-        Scale sx = v -> left + (v - x0) / (x1 - x0) * (right - left);
+        if (categories != null) {
+            // half a slot of room either side of the first and last category
+            x0 = -0.5;
+            x1 = Math.max(categories.size(), 1) - 0.5;
+        }
+        final double fx0 = x0, fx1 = x1;
+        Scale sx = v -> left + (v - fx0) / (fx1 - fx0) * (right - left);
         Scale sy = v -> bottom - (v - y0) / (y1 - y0) * (bottom - top);
 
         // grid, ticks and tick labels
@@ -121,7 +181,7 @@ public final class SvgChart {
                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
                             + "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>"
                             + "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                    px, top, px, bottom, px, bottom, px, bottom + 5, px, bottom + 17, String.format(Locale.ROOT, xFormat, t)));
+                    px, top, px, bottom, px, bottom, px, bottom + 5, px, bottom + 17, Html.escape(xTickLabel(t, xFormat))));
         }
         for (double t : yt) {
             double py = sy.at(t);
@@ -152,14 +212,20 @@ public final class SvgChart {
             StringBuilder markers = new StringBuilder();
             int n = 0;
             for (int i = 0; i < s.x().length; i++) {
-                if (!Double.isFinite(s.x()[i]) || !Double.isFinite(s.y()[i])) continue;
-                double px = sx.at(s.x()[i]), py = sy.at(s.y()[i]);
+                double xv = xOf(s.x()[i]);
+                if (!Double.isFinite(xv) || !Double.isFinite(s.y()[i])) continue;
+                double px = sx.at(xv), py = sy.at(s.y()[i]);
                 if (n++ > 0) points.append(' ');
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f", px, py));
-                markers.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", px, py,
-                        Html.escape(s.color())));
+                markers.append(String.format(Locale.ROOT, "<circle%s cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"%s/>",
+                        scatter ? " class=\"point\"" : "", px, py, scatter ? "4" : "3", Html.escape(s.color()),
+                        scatter ? String.format(Locale.ROOT, " fill-opacity=\"%.2f\"", Math.max(0.3, s.opacity() * 0.8)) : ""));
             }
             if (n == 0) continue;
+            if (scatter) {
+                b.append("<g class=\"points\" data-name=\"").append(Html.escape(s.name())).append("\">").append(markers).append("</g>\n");
+                continue;
+            }
             b.append(String.format(Locale.ROOT,
                     "<polyline class=\"series\" data-name=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" stroke-opacity=\"%.2f\" stroke-linejoin=\"round\"%s points=\"%s\"/>\n",
                     Html.escape(s.name()), Html.escape(s.color()), s.width(), s.opacity(),
@@ -188,6 +254,12 @@ public final class SvgChart {
                 x = left;
             }
             double y = 34 + 16 * row;
+            if (scatter) {
+                b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+                        x + 9, y - 4, Html.escape(s.color()), x + 22, y, Html.escape(s.name())));
+                x += w;
+                continue;
+            }
             b.append(String.format(Locale.ROOT,
                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%.1f\"%s stroke-opacity=\"%.2f\"/>"
                             + "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
@@ -243,8 +315,9 @@ public final class SvgChart {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
             for (int i = 0; i < s.x().length; i++) {
-                if (!Double.isFinite(s.x()[i]) || !Double.isFinite(s.y()[i])) continue;
-                double v = ofX ? s.x()[i] : s.y()[i];
+                double xv = xOf(s.x()[i]);
+                if (!Double.isFinite(xv) || !Double.isFinite(s.y()[i])) continue;
+                double v = ofX ? xv : s.y()[i];
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }

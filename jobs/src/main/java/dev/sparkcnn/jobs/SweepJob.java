@@ -1,0 +1,106 @@
+package dev.sparkcnn.jobs;
+
+import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.jobs.sweep.Sweep;
+import dev.sparkcnn.jobs.sweep.SweepFile;
+import dev.sparkcnn.jobs.sweep.TrialResult;
+import dev.sparkcnn.kernels.data.CifarBlock;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sweep}: a hyperparameter search (random or grid) with early stopping by ASHA, several trials
+ * trained at once on one SparkContext under the FAIR scheduler. See {@link SweepFile} for the file
+ * format and {@link Sweep} for the output directory and restarts.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Search hyperparameters: train many trials concurrently on one Spark context, stop weak ones early "
+                + "(ASHA), judge them on a validation split of the training set, and report the best.",
+                "Run again with the same --out to continue a stopped sweep."})
+final class SweepJob implements Callable<Integer> {
+
+    @Option(names = "--sweep", required = true, paramLabel = "FILE", description = "sweep file, e.g. conf/sweeps/cifar-quick-lr.sweep")
+    Path sweep;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH",
+            description = "CIFAR-10 training data: a directory (data_batch_1..5.bin), a .bin file or a glob; any Hadoop URI. "
+                    + "Only the training files are read; validation is carved from them")
+    String data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "sweep directory (local); the same DIR again continues the sweep")
+    Path out;
+
+    @Option(names = "--trials-in-parallel", paramLabel = "N|auto", description = "trials trained at once (overrides trials.parallel of the sweep file)")
+    String trialsInParallel;
+
+    @Option(names = "--retry-failed", description = "on a restart, run failed trials again (by default every trial with a result.json is kept)")
+    boolean retryFailed;
+
+    @Mixin
+    SparkOptions spark;
+
+    @Override
+    public Integer call() {
+        SweepFile file = SweepFile.load(sweep);
+        for (String note : file.notes()) System.out.println("note: " + note);
+        int parallel = file.parallel();
+        if (trialsInParallel != null) {
+            if (trialsInParallel.equals("auto")) parallel = 0;
+            else {
+                try {
+                    parallel = Integer.parseInt(trialsInParallel);
+                } catch (NumberFormatException e) {
+                    parallel = -1;
+                }
+                if (parallel <= 0) throw new IllegalArgumentException("--trials-in-parallel " + trialsInParallel + ": expected a positive number or auto");
+            }
+        }
+        Configuration hadoop = new Configuration();
+        CifarFiles files = Sweep.trainingFiles(data, hadoop);
+        Sweep s = new Sweep(file, out, System.out);
+        s.prepare(files.records(), retryFailed);
+        if (!s.remaining().isEmpty()) {
+            List<String> confs = new ArrayList<>();
+            confs.add("spark.scheduler.mode=FAIR");   // later --conf values win
+            confs.add("spark.scheduler.allocation.file=" + s.writeSchedulerPools().toUri());
+            confs.addAll(spark.conf);
+            JavaSparkContext jsc = SparkContexts.start("spark-cnn sweep " + sweep.getFileName(), spark.master, confs);
+            try {
+                CifarBlock all = Sweep.readAll(files, jsc.hadoopConfiguration());
+                var split = s.split(all);
+                System.out.printf(Locale.ROOT, "data: %s; %d images for training, %d for validation (seed %d)%n", files,
+                        split.train().size(), split.validation().size(), file.seed());
+                if (parallel == 0) {
+                    long params = s.largestModel();
+                    parallel = Sweep.autoParallel(jsc.defaultParallelism(), params, s.remaining().size());
+                    System.out.printf(Locale.ROOT, "trials.parallel = auto: %d (%d cores, largest model %,d parameters)%n",
+                            parallel, jsc.defaultParallelism(), params);
+                }
+                s.run(jsc, split, parallel);
+            } finally {
+                jsc.stop();
+            }
+        } else {
+            System.out.println("every trial of " + file.source() + " is finished in " + out + "; rewriting the results");
+        }
+        s.writeResults();
+        TrialResult best = s.best();
+        System.out.printf(Locale.ROOT, "results: %s, %s, %s%n", out.resolve("results.csv"), out.resolve("results.json"), out.resolve("sweep.html"));
+        if (best == null) {
+            throw new IllegalStateException("no trial of " + file.source() + " finished without failing; see " + out.resolve("results.csv"));
+        }
+        System.out.printf(Locale.ROOT, "best: %s (%s) with validation accuracy %.2f%% at epoch %d; config %s, model %s%n",
+                best.name(), String.join(" ", best.values().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
+                100 * best.bestAccuracy(), best.bestEpoch(), out.resolve("best.conf"), out.resolve("best-model.scnn"));
+        return 0;
+    }
+}

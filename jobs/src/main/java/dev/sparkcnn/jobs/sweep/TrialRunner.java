@@ -1,0 +1,178 @@
+package dev.sparkcnn.jobs.sweep;
+
+import dev.sparkcnn.driver.metrics.MetricsLog;
+import dev.sparkcnn.driver.model.SavedModel;
+import dev.sparkcnn.driver.train.EvalResult;
+import dev.sparkcnn.driver.train.SparkGradientSource;
+import dev.sparkcnn.driver.train.TrainConfig;
+import dev.sparkcnn.driver.train.Trainer;
+import dev.sparkcnn.kernels.spec.ModelSpec;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Trains one trial on the calling thread, data-parallel over its share of the cluster, in its own
+ * FAIR scheduler pool ({@code trial-N}) so concurrent trials share the executors evenly. Writes the
+ * trial directory: {@code config.conf}, {@code metrics.jsonl} (its {@code test_*} fields are on the
+ * validation split), {@code model.scnn} (the parameters of its best validation epoch) and, last and
+ * atomically, {@code result.json}; a trial directory with a result.json is finished.
+ *
+ * <p>Any exception of the trial (a spec whose shapes do not fit, a diverged loss, a lost job) ends only
+ * that trial, as "failed: message".
+ */
+final class TrialRunner {
+
+    static final String RESULT = "result.json";
+    static final String MODEL = "model.scnn";
+
+    private final JavaSparkContext jsc;
+    private final ValidationSplit data;
+    private final Asha asha;
+    private final Path trialsDir;
+    private final PrintStream log;
+
+    TrialRunner(JavaSparkContext jsc, ValidationSplit data, Asha asha, Path trialsDir, PrintStream log) {
+        this.jsc = jsc;
+        this.data = data;
+        this.asha = asha;
+        this.trialsDir = trialsDir;
+        this.log = log;
+    }
+
+    TrialResult run(Trial trial, int partitionShare) {
+        Path dir = trialsDir.resolve(trial.name());
+        TrainConfig cfg = trial.config();
+        long start = System.nanoTime();
+        Progress progress = new Progress(trial);
+        int partitions = 0;
+        String reason;
+        jsc.setLocalProperty("spark.scheduler.pool", "trial-" + trial.id());
+        jsc.setJobDescription("sweep " + trial.name() + ": " + trial.describe());
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(dir.resolve(RESULT));
+            Files.writeString(dir.resolve("config.conf"), "# " + trial.name() + ": " + trial.describe() + "\n" + cfg.toText(),
+                    StandardCharsets.UTF_8);
+            ModelSpec spec = ModelSpec.resolve(cfg.model());
+            spec.build();   // shapes that do not fit fail here, before any data moves
+            partitions = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(partitionShare, cfg.shards());
+            say("%s started on %d partition%s: %s", trial.name(), partitions, partitions == 1 ? "" : "s", trial.describe());
+            Configuration hadoop = jsc.hadoopConfiguration();
+            try (SparkGradientSource source = SparkGradientSource.fromBlocks(jsc, data.train(), data.validation(), cfg, spec.text(), partitions);
+                 MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl").toString(), hadoop, false)) {
+                Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), null, metrics, progress);
+                progress.trainer = trainer;
+                trainer.run();
+                if (progress.bestParams != null) {
+                    new SavedModel(spec, source.normalization(), progress.bestParams, progress.bestState)
+                            .save(dir.resolve(MODEL).toString(), hadoop);
+                }
+            }
+            reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
+        } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {
+            reason = "failed: " + firstLine(e);
+        } finally {
+            jsc.setLocalProperty("spark.scheduler.pool", null);
+            jsc.setJobDescription(null);
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        List<Double> curve = Collections.unmodifiableList(new ArrayList<>(progress.curve));
+        TrialResult r = new TrialResult(trial.id(), trial.values(), progress.epochs, curve, progress.best, progress.bestEpoch,
+                curve.isEmpty() ? null : curve.get(curve.size() - 1), wall, reason, partitions);
+        writeAtomically(dir.resolve(RESULT), r.toJson() + "\n");
+        say("%s %s after %d epoch%s in %.1f s; best validation accuracy %s", trial.name(), reason, r.epochs(),
+                r.epochs() == 1 ? "" : "s", wall, r.bestAccuracy() == null ? "-" : percent(r.bestAccuracy()));
+        return r;
+    }
+
+    /** Follows the run epoch by epoch: the learning curve, the best epoch's parameters, and ASHA's verdict. */
+    private final class Progress implements Trainer.Listener {
+        final Trial trial;
+        Trainer trainer;
+        final List<Double> curve = new ArrayList<>();
+        int epochs;
+        Double best;
+        int bestEpoch;
+        float[] bestParams, bestState;
+        String stopReason;
+
+        Progress(Trial trial) {
+            this.trial = trial;
+        }
+
+        @Override
+        public void onEpoch(Map<String, Object> record, EvalResult eval) {
+            epochs = ((Number) record.get("epoch")).intValue();
+            Double acc = eval == null ? null : eval.accuracy();
+            curve.add(acc);
+            if (acc != null && (best == null || acc > best)) {
+                best = acc;
+                bestEpoch = epochs;
+                bestParams = trainer.params().clone();
+                bestState = trainer.state().clone();
+            }
+            Object loss = record.get("train_loss");
+            say("%s epoch %d/%d: validation accuracy %s, train loss %s, %.1f s", trial.name(), epochs, trial.config().epochs(),
+                    acc == null ? "-" : percent(acc), loss == null ? "-" : String.format(Locale.ROOT, "%.4f", ((Number) loss).doubleValue()),
+                    ((Number) record.get("seconds")).doubleValue());
+        }
+
+        @Override
+        public boolean stopAfterEpoch(Map<String, Object> record, EvalResult eval) {
+            if (asha == null || eval == null) return false;
+            Asha.Decision d = asha.report(trial.id(), epochs, eval.accuracy());
+            if (!d.stop()) return false;
+            stopReason = d.reason();
+            say("%s stopped by ASHA at rung %d (epoch %d): validation accuracy %s ranks %d of %d there; the best %d continue",
+                    trial.name(), d.rung(), epochs, percent(eval.accuracy()), d.rank(), d.recorded(), d.kept());
+            return true;
+        }
+    }
+
+    private void say(String format, Object... args) {
+        String line = String.format(Locale.ROOT, format, args);
+        synchronized (log) {
+            log.println(line);
+        }
+    }
+
+    static String percent(double a) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * a);
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) m = e.toString();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) m = m.substring(0, nl);
+        return m.length() > 400 ? m.substring(0, 400) + "..." : m;
+    }
+
+    /** Writes to a temporary file beside {@code file} and renames it, so readers see the whole file or none. */
+    static void writeAtomically(Path file, String text) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
