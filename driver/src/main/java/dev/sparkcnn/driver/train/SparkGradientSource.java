@@ -120,13 +120,21 @@ public final class SparkGradientSource implements GradientSource {
         return rdd;
     }
 
+    /**
+     * Shards of an in-memory block: the block is broadcast once (not shipped inside every task)
+     * and each partition slices its shards out of it. The broadcast stays alive as the cached
+     * shards' lineage, so a lost partition can be rebuilt.
+     */
     private static JavaRDD<Shard> parallelize(JavaSparkContext jsc, CifarBlock block, ShardPlan plan, int partitions, String name) {
-        List<Shard> list = new ArrayList<>();
-        for (int v = 0; v < plan.shards(); v++) {
-            int from = (int) plan.shardStart(v);
-            list.add(new Shard(v, from, block.slice(from, from + plan.shardSize(v))));
-        }
-        JavaRDD<Shard> rdd = jsc.parallelize(list, partitions).setName(name + " (" + block.size() + " records)")
+        Broadcast<CifarBlock> all = jsc.broadcast(block);
+        List<Integer> ids = new ArrayList<>();
+        IntStream.range(0, plan.shards()).forEach(ids::add);
+        JavaRDD<Shard> rdd = jsc.parallelize(ids, partitions)
+                .map(v -> {
+                    int from = (int) plan.shardStart(v);
+                    return new Shard(v, from, all.value().slice(from, from + plan.shardSize(v)));
+                })
+                .setName(name + " (" + block.size() + " records)")
                 .persist(StorageLevel.MEMORY_ONLY());
         rdd.count();
         return rdd;
