@@ -40,7 +40,7 @@ public final class Evaluator {
             EvalResult total = new EvalResult(classes);
             for (EvalResult r : parts) total.merge(r);
             return total;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {   // SparkException is checked, but Scala throws it from collect()
             throw SparkGradientSource.unwrap(e);
         } finally {
             bp.destroy();

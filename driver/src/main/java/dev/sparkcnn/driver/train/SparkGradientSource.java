@@ -113,7 +113,7 @@ public final class SparkGradientSource implements GradientSource {
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
             rdd.count();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {   // SparkException is checked, but Scala throws it from count()
             rdd.unpersist(false);
             throw unwrap(e);
         }
@@ -141,7 +141,7 @@ public final class SparkGradientSource implements GradientSource {
     }
 
     /** Spark wraps a task's exception in a stage-failure message; surface our own message as the error. */
-    static RuntimeException unwrap(RuntimeException e) {
+    static RuntimeException unwrap(Exception e) {
         String msg = String.valueOf(e.getMessage());
         for (String type : new String[] {"dev.sparkcnn.driver.data.DataException: "}) {
             int at = msg.indexOf(type);
@@ -151,7 +151,7 @@ public final class SparkGradientSource implements GradientSource {
                 return new dev.sparkcnn.driver.data.DataException(end >= 0 ? rest.substring(0, end) : rest, e);
             }
         }
-        return e;
+        return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
     }
 
     @Override
