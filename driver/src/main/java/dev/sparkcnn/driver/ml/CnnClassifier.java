@@ -207,70 +207,8 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
         return read().load(path);
     }
 
-    // ---- Params (Spark finds them through these public methods) ----
-
     @Override
-    public Param<String> modelSpec() {
-        return p.modelSpec;
-    }
-
-    @Override
-    public Param<String> optimizer() {
-        return p.optimizer;
-    }
-
-    @Override
-    public DoubleParam lr() {
-        return p.lr;
-    }
-
-    @Override
-    public IntParam batchSize() {
-        return p.batchSize;
-    }
-
-    @Override
-    public IntParam epochs() {
-        return p.epochs;
-    }
-
-    @Override
-    public LongParam seed() {
-        return p.seed;
-    }
-
-    @Override
-    public IntParam partitions() {
-        return p.partitions;
-    }
-
-    @Override
-    public Param<String> trainSettings() {
-        return p.trainSettings;
-    }
-
-    @Override
-    public Param<String> featuresCol() {
-        return p.featuresCol;
-    }
-
-    @Override
-    public Param<String> labelCol() {
-        return p.labelCol;
-    }
-
-    @Override
-    public Param<String> predictionCol() {
-        return p.predictionCol;
-    }
-
-    @Override
-    public Param<String> probabilityCol() {
-        return p.probabilityCol;
-    }
-
-    @Override
-    public Param<String> rawPredictionCol() {
-        return p.rawPredictionCol;
+    public CnnParamSet paramSet() {
+        return p;
     }
 }

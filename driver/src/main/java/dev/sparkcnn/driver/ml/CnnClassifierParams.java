@@ -9,44 +9,73 @@ import org.apache.spark.ml.param.Params;
 /**
  * The Params that {@link CnnClassifier} and {@link CnnClassificationModel} share (the model keeps
  * the training Params it was fitted with, so a CrossValidator's best model says which lr won).
- * Spark finds Params by reflection on public no-argument methods returning a Param, so each class
- * declares the accessors and holds the Param objects in a {@link CnnParamSet}; the getters live here.
+ * Spark finds Params by reflection on public no-argument methods returning a Param; the default
+ * accessors below are such methods of both classes, which hold the Param objects in a {@link CnnParamSet}.
  */
 public interface CnnClassifierParams extends Params {
 
+    /** The Param objects of this instance (not itself a Param, so Spark's reflection skips it). */
+    CnnParamSet paramSet();
+
     /** A shipped spec name (cifar-quick, lenet5, resnet20, cifar-fcn), a spec file on the driver, or spec text. */
-    Param<String> modelSpec();
+    default Param<String> modelSpec() {
+        return paramSet().modelSpec;
+    }
 
     /** sgd, adam or adamw. */
-    Param<String> optimizer();
+    default Param<String> optimizer() {
+        return paramSet().optimizer;
+    }
 
     /** Base learning rate (the step size; the schedule is cosine with warm-up unless trainSettings says otherwise). */
-    DoubleParam lr();
+    default DoubleParam lr() {
+        return paramSet().lr;
+    }
 
     /** Global mini-batch size. */
-    IntParam batchSize();
+    default IntParam batchSize() {
+        return paramSet().batchSize;
+    }
 
     /** Passes over the training set. */
-    IntParam epochs();
+    default IntParam epochs() {
+        return paramSet().epochs;
+    }
 
     /** Fixes initialisation, data order, augmentation and dropout. */
-    LongParam seed();
+    default LongParam seed() {
+        return paramSet().seed;
+    }
 
     /** Data partitions for training (0: the cluster's default parallelism, at most 8). */
-    IntParam partitions();
+    default IntParam partitions() {
+        return paramSet().partitions;
+    }
 
     /** Further training settings as {@code key=value} pairs separated by ';' or new lines (keys of TrainConfig). */
-    Param<String> trainSettings();
+    default Param<String> trainSettings() {
+        return paramSet().trainSettings;
+    }
 
-    Param<String> featuresCol();
+    default Param<String> featuresCol() {
+        return paramSet().featuresCol;
+    }
 
-    Param<String> labelCol();
+    default Param<String> labelCol() {
+        return paramSet().labelCol;
+    }
 
-    Param<String> predictionCol();
+    default Param<String> predictionCol() {
+        return paramSet().predictionCol;
+    }
 
-    Param<String> probabilityCol();
+    default Param<String> probabilityCol() {
+        return paramSet().probabilityCol;
+    }
 
-    Param<String> rawPredictionCol();
+    default Param<String> rawPredictionCol() {
+        return paramSet().rawPredictionCol;
+    }
 
     default String getModelSpec() {
         return getOrDefault(modelSpec());
