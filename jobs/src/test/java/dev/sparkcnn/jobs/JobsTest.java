@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line: help, refused flags with exit codes, and a small train -> evaluate -> predict run. */
-class JobsTest {
+public class JobsTest {
 
     private static Path data;
 
@@ -27,7 +27,7 @@ class JobsTest {
     }
 
     /** Runs a job in-process and returns {exit code, stdout, stderr}. */
-    static String[] run(String... args) {
+    public static String[] run(String... args) {
         PrintStream out = System.out, err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
         System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));

@@ -1,13 +1,13 @@
 package dev.sparkcnn.jobs.report;
 
 /** Escaping of text for HTML and SVG (element content and double- or single-quoted attributes). */
-final class Html {
+public final class Html {
 
     private Html() {
     }
 
     /** The text with {@code & < > " '} replaced by entities; null becomes the empty string. */
-    static String escape(String s) {
+    public static String escape(String s) {
         if (s == null) return "";
         StringBuilder b = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++) {

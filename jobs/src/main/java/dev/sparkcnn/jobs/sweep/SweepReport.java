@@ -153,20 +153,7 @@ public final class SweepReport {
     }
 
     static String esc(String s) {
-        if (s == null) return "";
-        StringBuilder b = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&': b.append("&amp;"); break;
-                case '<': b.append("&lt;"); break;
-                case '>': b.append("&gt;"); break;
-                case '"': b.append("&quot;"); break;
-                case '\'': b.append("&#39;"); break;
-                default: b.append(c);
-            }
-        }
-        return b.toString();
+        return dev.sparkcnn.jobs.report.Html.escape(s);
     }
 
     private static final String CSS = """

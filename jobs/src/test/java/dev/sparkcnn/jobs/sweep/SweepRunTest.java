@@ -1,7 +1,6 @@
 package dev.sparkcnn.jobs.sweep;
 
 import dev.sparkcnn.driver.data.CifarFiles;
-import dev.sparkcnn.jobs.Cnn;
 import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.TestCifar;
 import dev.sparkcnn.jobs.report.MetricsReader;
@@ -10,9 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -42,20 +38,7 @@ class SweepRunTest {
 
     /** Runs {@code cnn ARGS} in-process: {exit code, stdout, stderr}. */
     static String[] run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Cnn.execute(args);
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        String[] r = {String.valueOf(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
-        out.println("cnn " + String.join(" ", args) + " -> " + code + "\n" + r[1] + r[2]);
-        return r;
+        return dev.sparkcnn.jobs.JobsTest.run(args);
     }
 
     private static String[] sweep(Path file, Path out, String... more) {
