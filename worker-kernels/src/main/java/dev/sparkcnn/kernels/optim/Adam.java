@@ -16,9 +16,8 @@ package dev.sparkcnn.kernels.optim;
  * checkpointed state. Arithmetic runs in double per element; m, v and p are stored as float.
  * State: {@code [m, v]}, the first and second moment estimates.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends ArrayStateOptimizer {
 
-    private final int size;
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -26,8 +25,6 @@ public final class Adam implements Optimizer {
     private final boolean decoupled;
     private final float[] m;
     private final float[] v;
-    private final float[][] state;
-    private long steps;
 
     /** Adam with the usual defaults: beta1 0.9, beta2 0.999, eps 1e-8, no weight decay. */
     public Adam(int size) {
@@ -40,9 +37,7 @@ public final class Adam implements Optimizer {
     }
 
     public Adam(int size, float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
-        if (size < 0) {
-            throw new IllegalArgumentException("Adam parameter count must be >= 0 but was " + size);
-        }
+        super("Adam", size, 2);
         if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
             throw new IllegalArgumentException("Adam betas must be in [0, 1) but were beta1=" + beta1
                     + " beta2=" + beta2);
@@ -53,15 +48,13 @@ public final class Adam implements Optimizer {
         if (!(weightDecay >= 0f) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("Adam weight decay must be finite and >= 0 but was " + weightDecay);
         }
-        this.size = size;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decoupled = decoupled;
-        this.m = new float[size];
-        this.v = new float[size];
-        this.state = new float[][] {m, v};
+        this.m = array(0);
+        this.v = array(1);
     }
 
     @Override
@@ -91,11 +84,6 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
     public String name() {
         return decoupled ? "adamw" : "adam";
     }
@@ -118,37 +106,6 @@ public final class Adam implements Optimizer {
 
     public boolean decoupled() {
         return decoupled;
-    }
-
-    /** {@code [m, v]}: first and second moment estimates, one element per parameter each. */
-    @Override
-    public float[][] state() {
-        return state;
-    }
-
-    @Override
-    public void setState(float[][] newState) {
-        OptimizerChecks.copyState(name(), state, newState);
-    }
-
-    @Override
-    public long stepCount() {
-        return steps;
-    }
-
-    @Override
-    public void setStepCount(long steps) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("step count must be >= 0 but was " + steps);
-        }
-        this.steps = steps;
-    }
-
-    @Override
-    public void reset() {
-        java.util.Arrays.fill(m, 0f);
-        java.util.Arrays.fill(v, 0f);
-        steps = 0;
     }
 
     @Override

@@ -19,15 +19,12 @@ package dev.sparkcnn.kernels.optim;
  * <p>The arithmetic runs in double per element and is rounded to float when stored.
  * State: {@code [momentumBuffer]} when momentum &gt; 0, otherwise empty.
  */
-public final class Sgd implements Optimizer {
+public final class Sgd extends ArrayStateOptimizer {
 
-    private final int size;
     private final float momentum;
     private final boolean nesterov;
     private final float weightDecay;
     private final float[] buf;
-    private final float[][] state;
-    private long steps;
 
     /** Plain SGD: no momentum, no weight decay. */
     public Sgd(int size) {
@@ -35,9 +32,7 @@ public final class Sgd implements Optimizer {
     }
 
     public Sgd(int size, float momentum, boolean nesterov, float weightDecay) {
-        if (size < 0) {
-            throw new IllegalArgumentException("SGD parameter count must be >= 0 but was " + size);
-        }
+        super("SGD", size, momentum > 0f ? 1 : 0);
         if (!(momentum >= 0f && momentum < 1f)) {
             throw new IllegalArgumentException("SGD momentum must be in [0, 1) but was " + momentum);
         }
@@ -48,12 +43,10 @@ public final class Sgd implements Optimizer {
         if (!(weightDecay >= 0f) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("SGD weight decay must be finite and >= 0 but was " + weightDecay);
         }
-        this.size = size;
         this.momentum = momentum;
         this.nesterov = nesterov;
         this.weightDecay = weightDecay;
-        this.buf = momentum > 0f ? new float[size] : null;
-        this.state = buf != null ? new float[][] {buf} : new float[0][];
+        this.buf = momentum > 0f ? array(0) : null;
     }
 
     @Override
@@ -83,11 +76,6 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
     public String name() {
         return nesterov ? "sgd-nesterov" : "sgd";
     }
@@ -102,38 +90,6 @@ public final class Sgd implements Optimizer {
 
     public float weightDecay() {
         return weightDecay;
-    }
-
-    /** {@code [momentumBuffer]} when momentum &gt; 0, otherwise no arrays. */
-    @Override
-    public float[][] state() {
-        return state;
-    }
-
-    @Override
-    public void setState(float[][] newState) {
-        OptimizerChecks.copyState(name(), state, newState);
-    }
-
-    @Override
-    public long stepCount() {
-        return steps;
-    }
-
-    @Override
-    public void setStepCount(long steps) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("step count must be >= 0 but was " + steps);
-        }
-        this.steps = steps;
-    }
-
-    @Override
-    public void reset() {
-        if (buf != null) {
-            java.util.Arrays.fill(buf, 0f);
-        }
-        steps = 0;
     }
 
     @Override
