@@ -1,13 +1,13 @@
 package dev.sparkcnn.kernels.loss;
 
+import dev.sparkcnn.kernels.Allocations;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -184,28 +184,11 @@ class SoftmaxCrossEntropyTest {
         }
         Loss[] losses = {new SoftmaxCrossEntropy(), new MulticlassSvm()};
         for (Loss l : losses) {
-            long bytes = allocatedBytesPer1000(() -> {
+            long bytes = Allocations.bytesPer1000(() -> {
                 l.forwardBackward(logits, n, classes, labels, 0, d, 1f / n);
                 Loss.correct(logits, n, classes, labels, 0);
             });
             assertTrue(bytes < 1024, l.name() + ": 1000 calls allocated " + bytes + " bytes");
         }
-    }
-
-    /** Bytes allocated by 1000 calls, after repeating until the JIT has settled (at most 20 s). */
-    static long allocatedBytesPer1000(Runnable call) {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assertTrue(mx.isThreadAllocatedMemorySupported());
-        long tid = Thread.currentThread().getId();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        long allocated;
-        do {
-            long before = mx.getThreadAllocatedBytes(tid);
-            for (int r = 0; r < 1000; r++) {
-                call.run();
-            }
-            allocated = mx.getThreadAllocatedBytes(tid) - before;
-        } while (allocated >= 1024 && System.nanoTime() < deadline);
-        return allocated;
     }
 }

@@ -1,13 +1,13 @@
 package dev.sparkcnn.kernels.optim;
 
+import dev.sparkcnn.kernels.Allocations;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -314,24 +314,7 @@ class OptimizerTest {
         float[] p = new float[N];
         float[] g = gradientsPerStep(11, 1)[0];
         LrSchedule lr = LrSchedule.stepDecay(1e-3f, 100, 0.5f).withWarmup(10, 0.1f);
-        long bytes = allocatedBytesPer1000(() -> opt.step(p, g, lr.lr(opt.stepCount())));
+        long bytes = Allocations.bytesPer1000(() -> opt.step(p, g, lr.lr(opt.stepCount())));
         assertTrue(bytes < 1024, name + ": 1000 steps allocated " + bytes + " bytes");
-    }
-
-    /** Bytes allocated by 1000 calls, after repeating until the JIT has settled (at most 20 s). */
-    static long allocatedBytesPer1000(Runnable call) {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assertTrue(mx.isThreadAllocatedMemorySupported());
-        long tid = Thread.currentThread().getId();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        long allocated;
-        do {
-            long before = mx.getThreadAllocatedBytes(tid);
-            for (int r = 0; r < 1000; r++) {
-                call.run();
-            }
-            allocated = mx.getThreadAllocatedBytes(tid) - before;
-        } while (allocated >= 1024 && System.nanoTime() < deadline);
-        return allocated;
     }
 }
