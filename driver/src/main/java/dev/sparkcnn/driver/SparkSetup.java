@@ -3,6 +3,7 @@ package dev.sparkcnn.driver;
 import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.train.EvalResult;
 import dev.sparkcnn.driver.train.StepResult;
+import dev.sparkcnn.driver.train.TaskTrainer;
 import dev.sparkcnn.kernels.data.CifarBlock;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -29,6 +30,8 @@ public final class SparkSetup {
             kryo.register(EvalResult.class);
             kryo.register(Shard.class);
             kryo.register(CifarBlock.class);
+            kryo.register(CifarBlock[].class);
+            kryo.register(TaskTrainer.Outcome.class);
         }
     }
 

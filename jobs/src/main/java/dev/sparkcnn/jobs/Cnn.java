@@ -17,7 +17,7 @@ public final class Cnn implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing job: train, evaluate, predict or summary");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing job: train, evaluate, predict, summary or sweep");
     }
 
     public static void main(String[] args) {

@@ -9,7 +9,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +22,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code sweep}: a hyperparameter search (random or grid) with early stopping by ASHA, several trials
- * trained at once on one SparkContext under the FAIR scheduler. See {@link SweepFile} for the file
+ * trained at once on one SparkContext under the FAIR scheduler, each in single tasks or data-parallel. See {@link SweepFile} for the file
  * format and {@link Sweep} for the output directory and restarts.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
@@ -42,6 +45,17 @@ final class SweepJob implements Callable<Integer> {
     @Option(names = "--trials-in-parallel", paramLabel = "N|auto", description = "trials trained at once (overrides trials.parallel of the sweep file)")
     String trialsInParallel;
 
+    @Option(names = "--trials-placement", paramLabel = "task|cluster|auto",
+            description = "task: each trial's epochs run as single Spark tasks, one core per trial and no job per step; "
+                    + "cluster: each trial data-parallel over its share of the cores (overrides trials.placement of the sweep file)")
+    Placement trialsPlacement;
+
+    /** The values of --trials-placement (picocli refuses others, naming the flag). */
+    enum Placement { task, cluster, auto }
+
+    @Spec
+    CommandSpec commandSpec;
+
     @Option(names = "--retry-failed", description = "on a restart, run failed trials again (by default every trial with a result.json is kept)")
     boolean retryFailed;
 
@@ -61,9 +75,13 @@ final class SweepJob implements Callable<Integer> {
                 } catch (NumberFormatException e) {
                     parallel = -1;
                 }
-                if (parallel <= 0) throw new IllegalArgumentException("--trials-in-parallel " + trialsInParallel + ": expected a positive number or auto");
+                if (parallel <= 0) {
+                    throw new ParameterException(commandSpec.commandLine(),
+                            "--trials-in-parallel " + trialsInParallel + ": expected a positive number or auto");
+                }
             }
         }
+        String placement = trialsPlacement != null ? trialsPlacement.name() : file.placement();
         Configuration hadoop = new Configuration();
         CifarFiles files = Sweep.trainingFiles(data, hadoop);
         Sweep s = new Sweep(file, out, System.out);
@@ -79,13 +97,18 @@ final class SweepJob implements Callable<Integer> {
                 var split = s.split(all);
                 System.out.printf(Locale.ROOT, "data: %s; %d images for training, %d for validation (seed %d)%n", files,
                         split.train().size(), split.validation().size(), file.seed());
+                int cores = jsc.defaultParallelism(), left = s.remaining().size();
+                if (placement.equals("auto")) {
+                    placement = Sweep.autoPlacement(cores, left);
+                    System.out.printf(Locale.ROOT, "trials.placement = auto: %s (%d trials left, %d cores)%n", placement, left, cores);
+                }
                 if (parallel == 0) {
                     long params = s.largestModel();
-                    parallel = Sweep.autoParallel(jsc.defaultParallelism(), params, s.remaining().size());
-                    System.out.printf(Locale.ROOT, "trials.parallel = auto: %d (%d cores, largest model %,d parameters)%n",
-                            parallel, jsc.defaultParallelism(), params);
+                    parallel = Sweep.autoParallel(placement, cores, params, left);
+                    System.out.printf(Locale.ROOT, "trials.parallel = auto: %d (%d cores, %s, largest model %,d parameters)%n",
+                            parallel, cores, placement.equals("task") ? "one core per trial" : "data-parallel trials", params);
                 }
-                s.run(jsc, split, parallel);
+                s.run(jsc, split, parallel, placement);
             } finally {
                 jsc.stop();
             }

@@ -5,6 +5,7 @@ import dev.sparkcnn.driver.data.Normalization;
 import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.data.ShardLoader;
 import dev.sparkcnn.driver.data.ShardPlan;
+import dev.sparkcnn.kernels.data.CifarBlock;
 import org.apache.hadoop.conf.Configuration;
 
 import java.util.ArrayList;
@@ -18,8 +19,8 @@ import java.util.List;
 public final class LocalGradientSource implements GradientSource {
 
     private final ShardPlan plan;
-    private final List<Shard> shards = new ArrayList<>();
-    private final List<Shard> testShards = new ArrayList<>();
+    private final List<Shard> shards;
+    private final List<Shard> testShards;
     private final String specText;
     private final int capacity;
     private final int paramCount, stateCount, classes;
@@ -27,23 +28,85 @@ public final class LocalGradientSource implements GradientSource {
     private final ShardStep.Settings settings;
 
     public LocalGradientSource(CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions, Configuration conf) {
-        this.plan = new ShardPlan(train.records(), cfg.shards());
+        this(Data.load(train, test, cfg.shards(), conf), cfg, specText, partitions);
+    }
+
+    /** Over shards already in memory (see {@link Data}); they are shared, not copied. */
+    public LocalGradientSource(Data data, TrainConfig cfg, String specText, int partitions) {
+        if (data.plan.shards() != cfg.shards()) {
+            throw new IllegalArgumentException("the data was cut into " + data.plan.shards() + " shards, the config has data.shards = " + cfg.shards());
+        }
+        this.plan = data.plan;
+        this.shards = data.train;
+        this.testShards = data.test;
         this.specText = specText;
         this.partitions = Math.max(1, partitions);
-        for (int v = 0; v < plan.shards(); v++) shards.add(ShardLoader.load(train, plan, v, conf));
-        if (test != null) {
-            ShardPlan testPlan = new ShardPlan(test.records(), Math.min(cfg.shards(), (int) test.records()));
-            for (int v = 0; v < testPlan.shards(); v++) testShards.add(ShardLoader.load(test, testPlan, v, conf));
-        }
-        long[] sums = new long[7];
-        for (Shard s : shards) sums = Normalization.add(sums, Normalization.sums(s.block));
-        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), Normalization.fromSums(sums));
+        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), data.norm);
         this.capacity = plan.maxSlice(cfg.batchSize());
         Worker w = Worker.borrow(specText, capacity);
         paramCount = w.network().paramCount();
         stateCount = w.network().stateCount();
         classes = w.network().outputShape().size();
         Worker.release(w);
+    }
+
+    /**
+     * A training set (and optionally a test set) cut into the shards of a {@link ShardPlan}, in this
+     * JVM, with the training set's normalisation: what a single-process run reads, built once and
+     * shareable by any number of runs with the same {@code data.shards}.
+     */
+    public static final class Data {
+        final ShardPlan plan;
+        final List<Shard> train;
+        final List<Shard> test;
+        final Normalization norm;
+
+        private Data(ShardPlan plan, List<Shard> train, List<Shard> test) {
+            this.plan = plan;
+            this.train = List.copyOf(train);
+            this.test = List.copyOf(test);
+            long[] sums = new long[7];
+            for (Shard s : train) sums = Normalization.add(sums, Normalization.sums(s.block));
+            this.norm = Normalization.fromSums(sums);
+        }
+
+        /** Reads the files' shards through Hadoop. */
+        public static Data load(CifarFiles train, CifarFiles test, int shards, Configuration conf) {
+            ShardPlan plan = new ShardPlan(train.records(), shards);
+            List<Shard> tr = new ArrayList<>(), te = new ArrayList<>();
+            for (int v = 0; v < plan.shards(); v++) tr.add(ShardLoader.load(train, plan, v, conf));
+            if (test != null) {
+                ShardPlan testPlan = testPlan(test.records(), shards);
+                for (int v = 0; v < testPlan.shards(); v++) te.add(ShardLoader.load(test, testPlan, v, conf));
+            }
+            return new Data(plan, tr, te);
+        }
+
+        /** Cuts in-memory blocks into shards (copies of the slices); {@code test} may be null. */
+        public static Data of(CifarBlock train, CifarBlock test, int shards) {
+            ShardPlan plan = new ShardPlan(train.size(), shards);
+            List<Shard> tr = new ArrayList<>(), te = new ArrayList<>();
+            for (int v = 0; v < plan.shards(); v++) tr.add(slice(train, plan, v));
+            if (test != null) {
+                ShardPlan testPlan = testPlan(test.size(), shards);
+                for (int v = 0; v < testPlan.shards(); v++) te.add(slice(test, testPlan, v));
+            }
+            return new Data(plan, tr, te);
+        }
+
+        public Normalization normalization() {
+            return norm;
+        }
+
+        static Shard slice(CifarBlock block, ShardPlan plan, int v) {
+            int from = (int) plan.shardStart(v);
+            return new Shard(v, from, block.slice(from, from + plan.shardSize(v)));
+        }
+
+        /** Test sets are cut into at most as many shards as the training set, and never into empty ones. */
+        static ShardPlan testPlan(long records, int shards) {
+            return new ShardPlan(records, (int) Math.min(shards, records));
+        }
     }
 
     @Override

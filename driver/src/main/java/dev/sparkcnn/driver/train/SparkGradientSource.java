@@ -84,7 +84,7 @@ public final class SparkGradientSource implements GradientSource {
         this.partitions = partitions;
         this.shards = train.load(plan, partitions);
         if (test != null) {
-            ShardPlan testPlan = new ShardPlan(testRecords, (int) Math.min(cfg.shards(), testRecords));
+            ShardPlan testPlan = LocalGradientSource.Data.testPlan(testRecords, cfg.shards());
             this.testShards = test.load(testPlan, Math.min(partitions, testPlan.shards()));
         } else {
             this.testShards = null;
@@ -130,10 +130,7 @@ public final class SparkGradientSource implements GradientSource {
         List<Integer> ids = new ArrayList<>();
         IntStream.range(0, plan.shards()).forEach(ids::add);
         JavaRDD<Shard> rdd = jsc.parallelize(ids, partitions)
-                .map(v -> {
-                    int from = (int) plan.shardStart(v);
-                    return new Shard(v, from, all.value().slice(from, from + plan.shardSize(v)));
-                })
+                .map(v -> LocalGradientSource.Data.slice(all.value(), plan, v))
                 .setName(name + " (" + block.size() + " records)")
                 .persist(StorageLevel.MEMORY_ONLY());
         rdd.count();

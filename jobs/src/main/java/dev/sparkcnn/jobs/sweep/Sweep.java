@@ -2,6 +2,7 @@ package dev.sparkcnn.jobs.sweep;
 
 import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.train.TaskTrainer;
 import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.CifarRecords;
 import dev.sparkcnn.kernels.spec.ModelSpec;
@@ -195,23 +196,50 @@ public final class Sweep {
     }
 
     /**
+     * Where trials run for {@code trials.placement = auto}: in single tasks when there are at least as
+     * many trials left as cores, so every core trains a trial of its own with no per-step job latency
+     * and nothing idles; else on the cluster, data-parallel over shares of the cores, so the few trials
+     * there are still use every core.
+     */
+    public static String autoPlacement(int cores, int trialsLeft) {
+        return trialsLeft >= cores ? "task" : "cluster";
+    }
+
+    /** Trials in parallel for {@code trials.parallel = auto} with {@code placement}. */
+    public static int autoParallel(String placement, int cores, long maxParams, int trialsLeft) {
+        return placement.equals("task") ? Math.max(1, Math.min(cores, trialsLeft)) : autoParallel(cores, maxParams, trialsLeft);
+    }
+
+    /**
      * Runs the remaining trials, {@code parallel} at a time, then writes the results. The context
-     * should use {@code spark.scheduler.mode = FAIR}; each trial gets
+     * should use {@code spark.scheduler.mode = FAIR}. With {@code placement = task} the data is
+     * broadcast once and each trial's epochs run as single tasks; with {@code cluster} each trial gets
      * {@code max(1, defaultParallelism / parallel)} partitions (at most its data.shards).
      */
-    public void run(JavaSparkContext jsc, ValidationSplit data, int parallel) {
+    public void run(JavaSparkContext jsc, ValidationSplit data, int parallel, String placement) {
+        if (!placement.equals("task") && !placement.equals("cluster")) throw new IllegalArgumentException("placement " + placement);
         List<Trial> todo = remaining();
         Asha asha = null;
         if (file.asha()) {
             asha = new Asha(file.ashaMinEpochs(), file.ashaReduction(), file.maxEpochs());
             for (TrialResult r : results.values()) asha.replay(r.id(), r.curve());
         }
+        boolean inTasks = placement.equals("task");
         int share = Math.max(1, jsc.defaultParallelism() / parallel);
-        say("sweep %s: %d trials, %d done, running %d, %d at a time on %d partition%s each (%d cores); ASHA %s",
-                file.source(), file.trials().size(), file.trials().size() - todo.size(), todo.size(), parallel, share, share == 1 ? "" : "s",
+        say("sweep %s: %d trials, %d done, running %d, %d at a time %s (%d cores); ASHA %s",
+                file.source(), file.trials().size(), file.trials().size() - todo.size(), todo.size(), parallel,
+                inTasks ? "in single tasks" : "on " + share + " partition" + (share == 1 ? "" : "s") + " each",
                 jsc.defaultParallelism(), asha == null ? "off" : "rungs at epochs " + asha.rungEpochs() + ", reduction " + asha.reduction());
         for (TrialResult r : results.values()) say("%s already done (%s), kept", r.name(), r.stopReason());
-        TrialRunner runner = new TrialRunner(jsc, data, asha, out.resolve("trials"), log);
+        TaskTrainer.SharedData shared = inTasks ? TaskTrainer.SharedData.broadcast(jsc, data.train(), data.validation()) : null;
+        try {
+            runTrials(todo, new TrialRunner(jsc, data, shared, asha, out.resolve("trials"), log), parallel, share);
+        } finally {
+            if (shared != null) shared.close();
+        }
+    }
+
+    private void runTrials(List<Trial> todo, TrialRunner runner, int parallel, int share) {
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
             Thread t = new Thread(r, "sweep-trial-" + threads.incrementAndGet());

@@ -16,8 +16,10 @@ import java.util.Locale;
 
 /**
  * Concurrent trials against one-after-another: the same 8 short trials (LeNet-5, random lr and
- * momentum, no early stopping so both runs do the same work) once with one trial at a time and once
- * with several at a time, on one SparkContext in one JVM, and the wall times and the speed-up.
+ * momentum, no early stopping so every run does the same work) one at a time, data-parallel over
+ * all cores (what running them one after another gives); several at a time, each data-parallel over
+ * its share of the cores (placement cluster); and several at a time, each in single tasks (placement
+ * task), on one SparkContext in one JVM: the wall times and the speed-ups over the first.
  *
  * <pre>
  *   java [Spark's module flags] -cp ... dev.sparkcnn.jobs.sweep.SweepBenchmark DATA_DIR [CONCURRENT=2] [EPOCHS=1] [MASTER=local[2]] [TRIALS=8]
@@ -56,12 +58,16 @@ public final class SweepBenchmark {
             CifarBlock all = Sweep.readAll(files, jsc.hadoopConfiguration());
             System.out.printf(Locale.ROOT, "%s; %d trials of lenet5, %d epoch(s) each, on %s (%d cores)%n", files, trials, epochs,
                     master, jsc.defaultParallelism());
-            time(warmup, jsc, all, root.resolve("warmup"), 1, quiet);
-            double sequential = time(file, jsc, all, root.resolve("sequential"), 1, quiet);
-            System.out.printf(Locale.ROOT, "one trial at a time:      %7.1f s%n", sequential);
-            double parallel = time(file, jsc, all, root.resolve("concurrent"), concurrent, quiet);
-            System.out.printf(Locale.ROOT, "%d trials at a time:       %7.1f s%n", concurrent, parallel);
-            System.out.printf(Locale.ROOT, "speed-up:                 %7.2fx%n", sequential / parallel);
+            time(warmup, jsc, all, root.resolve("warmup"), 1, "cluster", quiet);
+            time(warmup, jsc, all, root.resolve("warmup-task"), 1, "task", quiet);
+            double sequential = time(file, jsc, all, root.resolve("sequential"), 1, "cluster", quiet);
+            System.out.printf(Locale.ROOT, "one trial at a time, data-parallel on %d cores:   %7.1f s%n", jsc.defaultParallelism(), sequential);
+            double cluster = time(file, jsc, all, root.resolve("concurrent-cluster"), concurrent, "cluster", quiet);
+            System.out.printf(Locale.ROOT, "%d trials at a time, data-parallel on a share:    %7.1f s  (speed-up %.2fx)%n",
+                    concurrent, cluster, sequential / cluster);
+            double tasks = time(file, jsc, all, root.resolve("concurrent-task"), concurrent, "task", quiet);
+            System.out.printf(Locale.ROOT, "%d trials at a time, each in single tasks:        %7.1f s  (speed-up %.2fx)%n",
+                    concurrent, tasks, sequential / tasks);
         } finally {
             jsc.stop();
             deleteTree(root);
@@ -85,12 +91,12 @@ public final class SweepBenchmark {
                 "");
     }
 
-    private static double time(SweepFile file, JavaSparkContext jsc, CifarBlock all, Path out, int parallel, PrintStream log) {
+    private static double time(SweepFile file, JavaSparkContext jsc, CifarBlock all, Path out, int parallel, String placement, PrintStream log) {
         Sweep s = new Sweep(file, out, log);
         s.prepare(all.size(), false);
         ValidationSplit split = s.split(all);
         long t0 = System.nanoTime();
-        s.run(jsc, split, parallel);
+        s.run(jsc, split, parallel, placement);
         double seconds = (System.nanoTime() - t0) / 1e9;
         long failed = s.results().values().stream().filter(TrialResult::failed).count();
         if (failed > 0) System.out.println("warning: " + failed + " trial(s) failed in " + out);

@@ -27,6 +27,10 @@ import java.util.SplittableRandom;
  *   trials = 8                            budget; grid search runs min(trials, grid size), all points without it
  *   seed = 1                              draws the trials and the validation split (not the training seed)
  *   trials.parallel = auto                trials trained at the same time: N or auto
+ *   trials.placement = auto               task: each trial's epochs run as single Spark tasks (one core, no
+ *                                         per-step job); cluster: each trial data-parallel over its share
+ *                                         of the cores; auto: task when there are at least as many trials
+ *                                         left as cores
  *   validation.fraction = 0.1             share of the TRAINING set held out for validation
  *   epochs = 4                            epochs per trial at most (default: the base config's)
  *   asha = true                           early stopping by asynchronous successive halving
@@ -52,6 +56,7 @@ public final class SweepFile {
         KEYS.put("trials", new String[] {"", "number of trials (grid: at most the grid size)"});
         KEYS.put("seed", new String[] {"1", "seed of the trial draws and the validation split"});
         KEYS.put("trials.parallel", new String[] {"auto", "trials trained concurrently: N or auto"});
+        KEYS.put("trials.placement", new String[] {"auto", "task (a trial's epochs in single tasks), cluster (data-parallel) or auto"});
         KEYS.put("validation.fraction", new String[] {"0.1", "share of the training set held out for validation"});
         KEYS.put("epochs", new String[] {"", "epochs per trial at most (default: the base config's)"});
         KEYS.put("asha", new String[] {"true", "early stopping by asynchronous successive halving"});
@@ -70,6 +75,9 @@ public final class SweepFile {
 
     private static final long MAX_GRID = 1_000_000;
 
+    /** The values of trials.placement. */
+    public static final List<String> PLACEMENTS = List.of("auto", "task", "cluster");
+
     private final String source;
     private final String text;
     private Path base;
@@ -78,6 +86,7 @@ public final class SweepFile {
     private int trials;
     private long seed = 1;
     private int parallel;   // 0: auto
+    private String placement = "auto";
     private double validationFraction = 0.1;
     private int epochs;     // 0: the base config's
     private int epochsLine;
@@ -204,6 +213,10 @@ public final class SweepFile {
                 break;
             case "trials.parallel":
                 parallel = value.equals("auto") ? 0 : positive(n, key, value);
+                break;
+            case "trials.placement":
+                if (!PLACEMENTS.contains(value)) throw error(n, key, "expected one of " + PLACEMENTS + ", got '" + value + "'");
+                placement = value;
                 break;
             case "validation.fraction": {
                 double v;
@@ -407,6 +420,11 @@ public final class SweepFile {
         return parallel;
     }
 
+    /** Where a trial runs: {@code task}, {@code cluster} or {@code auto} (see {@link Sweep#autoPlacement}). */
+    public String placement() {
+        return placement;
+    }
+
     public double validationFraction() {
         return validationFraction;
     }
@@ -434,7 +452,7 @@ public final class SweepFile {
     }
 
     /**
-     * What determines the results: every setting but trials.parallel and every trial's full config. A sweep
+     * What determines the results: every setting but trials.parallel and trials.placement, and every trial's full config. A sweep
      * directory stores this; a restart with a different plan is refused.
      */
     public String plan(long trainingRecords) {

@@ -1,9 +1,11 @@
 package dev.sparkcnn.jobs.sweep;
 
+import dev.sparkcnn.driver.data.Normalization;
 import dev.sparkcnn.driver.metrics.MetricsLog;
 import dev.sparkcnn.driver.model.SavedModel;
 import dev.sparkcnn.driver.train.EvalResult;
 import dev.sparkcnn.driver.train.SparkGradientSource;
+import dev.sparkcnn.driver.train.TaskTrainer;
 import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.train.Trainer;
 import dev.sparkcnn.kernels.spec.ModelSpec;
@@ -22,10 +24,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Trains one trial on the calling thread, data-parallel over its share of the cluster, in its own
- * FAIR scheduler pool ({@code trial-N}) so concurrent trials share the executors evenly. Writes the
+ * Trains one trial from the calling thread, in its own FAIR scheduler pool ({@code trial-N}) so
+ * concurrent trials share the executors evenly: either data-parallel over its share of the cluster
+ * (placement {@code cluster}: a Spark job per step) or epoch by epoch inside single tasks over the
+ * sweep's broadcast data (placement {@code task}: {@link TaskTrainer}, no per-step latency). Writes the
  * trial directory: {@code config.conf}, {@code metrics.jsonl} (its {@code test_*} fields are on the
  * validation split), {@code model.scnn} (the parameters of its best validation epoch) and, last and
  * atomically, {@code result.json}; a trial directory with a result.json is finished.
@@ -43,10 +48,12 @@ final class TrialRunner {
     private final Asha asha;
     private final Path trialsDir;
     private final PrintStream log;
+    private final TaskTrainer.SharedData shared;   // placement task: the data every trial's tasks read; else null
 
-    TrialRunner(JavaSparkContext jsc, ValidationSplit data, Asha asha, Path trialsDir, PrintStream log) {
+    TrialRunner(JavaSparkContext jsc, ValidationSplit data, TaskTrainer.SharedData shared, Asha asha, Path trialsDir, PrintStream log) {
         this.jsc = jsc;
         this.data = data;
+        this.shared = shared;
         this.asha = asha;
         this.trialsDir = trialsDir;
         this.log = log;
@@ -68,18 +75,31 @@ final class TrialRunner {
                     StandardCharsets.UTF_8);
             ModelSpec spec = ModelSpec.resolve(cfg.model());
             spec.build();   // shapes that do not fit fail here, before any data moves
-            partitions = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(partitionShare, cfg.shards());
-            say("%s started on %d partition%s: %s", trial.name(), partitions, partitions == 1 ? "" : "s", trial.describe());
             Configuration hadoop = jsc.hadoopConfiguration();
-            try (SparkGradientSource source = SparkGradientSource.fromBlocks(jsc, data.train(), data.validation(), cfg, spec.text(), partitions);
-                 MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl").toString(), hadoop, false)) {
-                Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), null, metrics, progress);
-                progress.trainer = trainer;
-                trainer.run();
-                if (progress.bestParams != null) {
-                    new SavedModel(spec, source.normalization(), progress.bestParams, progress.bestState)
-                            .save(dir.resolve(MODEL).toString(), hadoop);
+            Normalization norm;
+            try (MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl").toString(), hadoop, false)) {
+                if (shared != null) {
+                    partitions = 1;
+                    say("%s started in single tasks: %s", trial.name(), trial.describe());
+                    TaskTrainer trainer = new TaskTrainer(jsc, shared, cfg, spec, metrics, progress);
+                    progress.params = trainer::params;
+                    progress.state = trainer::state;
+                    trainer.run();
+                    norm = shared.normalization();
+                } else {
+                    partitions = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(partitionShare, cfg.shards());
+                    say("%s started on %d partition%s: %s", trial.name(), partitions, partitions == 1 ? "" : "s", trial.describe());
+                    try (SparkGradientSource source = SparkGradientSource.fromBlocks(jsc, data.train(), data.validation(), cfg, spec.text(), partitions)) {
+                        Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), null, metrics, progress);
+                        progress.params = trainer::params;
+                        progress.state = trainer::state;
+                        trainer.run();
+                        norm = source.normalization();
+                    }
                 }
+            }
+            if (progress.bestParams != null) {
+                new SavedModel(spec, norm, progress.bestParams, progress.bestState).save(dir.resolve(MODEL).toString(), hadoop);
             }
             reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
         } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {
@@ -101,7 +121,7 @@ final class TrialRunner {
     /** Follows the run epoch by epoch: the learning curve, the best epoch's parameters, and ASHA's verdict. */
     private final class Progress implements Trainer.Listener {
         final Trial trial;
-        Trainer trainer;
+        Supplier<float[]> params, state;   // the running trainer's
         final List<Double> curve = new ArrayList<>();
         int epochs;
         Double best;
@@ -121,8 +141,8 @@ final class TrialRunner {
             if (acc != null && (best == null || acc > best)) {
                 best = acc;
                 bestEpoch = epochs;
-                bestParams = trainer.params().clone();
-                bestState = trainer.state().clone();
+                bestParams = params.get().clone();
+                bestState = state.get().clone();
             }
             Object loss = record.get("train_loss");
             say("%s epoch %d/%d: validation accuracy %s, train loss %s, %.1f s", trial.name(), epochs, trial.config().epochs(),

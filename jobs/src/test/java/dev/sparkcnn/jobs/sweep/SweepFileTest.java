@@ -51,6 +51,7 @@ class SweepFileTest {
         refused("trials = 2\nspace.exchange = stream, job\n", "bad.sweep:2", "space.exchange", "exchange = job");
         refused("trials = 2\nspace.epochs = 1, 2\n", "bad.sweep:2", "space.epochs");
         refused("trials = 2\nbase = no/such.conf\nspace.lr = 0.1\n", "bad.sweep:2", "base", "does not exist");
+        refused("trials = 2\ntrials.placement = gpu\nspace.lr = 0.1\n", "bad.sweep:2", "trials.placement", "[auto, task, cluster]", "'gpu'");
         refused("trials = 2\n", "bad.sweep", "no search space");
         refused("space.lr = 0.1\n", "bad.sweep", "trials", "random search needs a budget");
         // every drawn value is validated by building the trial's training config
@@ -64,6 +65,10 @@ class SweepFileTest {
         SweepFile a = parse(GOOD), b = parse(GOOD);
         assertEquals(6, a.trials().size());
         assertEquals(a.plan(100), b.plan(100));
+        assertEquals("auto", a.placement());
+        assertEquals("task", parse(GOOD + "trials.placement = task\n").placement());
+        assertEquals(a.plan(100), parse(GOOD + "trials.placement = cluster\ntrials.parallel = 3\n").plan(100),
+                "where and how many at once do not change the trials");
         for (Trial t : a.trials()) {
             double lr = Double.parseDouble(t.values().get("lr"));
             assertTrue(lr >= 1e-3 && lr <= 0.1, "lr " + lr);
@@ -119,6 +124,17 @@ class SweepFileTest {
         assertEquals(List.of("2", "3", "4"), SearchDimension.parse("n", "randint(2, 4)").gridValues(3));
         assertTrue(SearchDimension.parse("lr", "loguniform(0.01, 1)").logScale());
         assertTrue(!SearchDimension.parse("model", "choice(lenet5, cifar-quick)").numeric());
+    }
+
+    @Test
+    void autoPlacementPutsTrialsInTasksWhenTheyFillTheCores() {
+        assertEquals("task", Sweep.autoPlacement(2, 8));
+        assertEquals("task", Sweep.autoPlacement(2, 2));
+        assertEquals("cluster", Sweep.autoPlacement(2, 1), "a lone trial uses every core data-parallel");
+        assertEquals("cluster", Sweep.autoPlacement(16, 8));
+        assertEquals(2, Sweep.autoParallel("task", 2, 300_000, 8), "one trial per core");
+        assertEquals(3, Sweep.autoParallel("task", 4, 300_000, 3), "never more than the trials left");
+        assertEquals(8, Sweep.autoParallel("cluster", 16, 300_000, 8), "2 partitions each for a 0.3M-parameter model");
     }
 
     @Test

@@ -76,7 +76,8 @@ class SweepRunTest {
         System.out.printf("small sweep: %.1f s%n", (System.nanoTime() - t0) / 1e9);
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("150 images for training, 50 for validation"), r[1]);
-        assertTrue(r[1].contains("running 4, 2 at a time on 1 partition each"), r[1]);
+        assertTrue(r[1].contains("trials.placement = auto: task (4 trials left, 2 cores)"), r[1]);
+        assertTrue(r[1].contains("running 4, 2 at a time in single tasks"), r[1]);
 
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertEquals("trial,lr,batch.size,epochs,best_validation_accuracy,best_epoch,final_validation_accuracy,wall_seconds,stop_reason",
@@ -107,6 +108,46 @@ class SweepRunTest {
         assertTrue(html.contains("validation accuracy vs lr") && html.contains("validation accuracy per epoch")
                 && html.contains("class=\"point\"") && html.contains("asha: rung 0"), "report sections");
         assertTrue(!html.contains("<script") && !html.contains("src="), "self-contained");
+    }
+
+    @Test
+    void trialsInSingleTasksTrainExactlyTheModelsOfOnePartitionTrials(@TempDir Path dir) throws Exception {
+        // two at a time on local[2]: placement cluster gives each trial 1 partition, the run placement task makes in one task
+        Path file = dir.resolve("placement.sweep");
+        Files.writeString(file, COMMON + String.join("\n",
+                "search = grid",
+                "trials.parallel = 2",
+                "epochs = 2",
+                "asha = false",
+                "set.augment = true",
+                "space.lr = grid(0.003, 0.001)",
+                ""));
+        String[] task = sweep(file, dir.resolve("task"), "--trials-placement", "task");
+        assertEquals("0", task[0], task[2]);
+        assertTrue(task[1].contains("2 at a time in single tasks") && task[1].contains("trial-001 started in single tasks"), task[1]);
+        String[] cluster = sweep(file, dir.resolve("cluster"), "--trials-placement", "cluster");
+        assertEquals("0", cluster[0], cluster[2]);
+        assertTrue(cluster[1].contains("2 at a time on 1 partition each"), cluster[1]);
+        for (int id = 1; id <= 2; id++) {
+            String t = String.format("trials/trial-%03d/", id);
+            assertArrayEquals(Files.readAllBytes(dir.resolve("cluster").resolve(t + "model.scnn")),
+                    Files.readAllBytes(dir.resolve("task").resolve(t + "model.scnn")), t + "model.scnn");
+            List<String> a = Files.readAllLines(dir.resolve("cluster").resolve(t + "metrics.jsonl"));
+            List<String> b = Files.readAllLines(dir.resolve("task").resolve(t + "metrics.jsonl"));
+            assertEquals(a.size(), b.size(), t + "metrics.jsonl records");
+            for (int i = 0; i < a.size(); i++) {
+                Map<String, Object> x = MetricsReader.parseObject(a.get(i)), y = MetricsReader.parseObject(b.get(i));
+                for (String k : List.of("type", "step", "epoch", "loss", "accuracy", "lr", "test_loss", "test_accuracy")) {
+                    assertEquals(x.get(k), y.get(k), t + "metrics.jsonl line " + (i + 1) + ": " + k);
+                }
+            }
+        }
+        String[] bad = sweep(file, dir.resolve("bad"), "--trials-placement", "gpu");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--trials-placement") && bad[2].contains("gpu") && bad[2].contains("task, cluster, auto"), bad[2]);
+        bad = sweep(file, dir.resolve("bad"), "--trials-in-parallel", "0");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--trials-in-parallel 0: expected a positive number or auto"), bad[2]);
     }
 
     @Test
