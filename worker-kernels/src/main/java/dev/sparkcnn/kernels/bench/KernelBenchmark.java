@@ -44,13 +44,7 @@ public final class KernelBenchmark {
     /** Trains for about {@code seconds} after warm-up and returns images per second. */
     static double run(Network net, int batch, double seconds, Gemm gemm, boolean perLayer) {
         Workspace ws = net.newWorkspace(batch, gemm);
-        Context ctx = ws.context();
-        ctx.params = net.initParams(1);
-        ctx.grads = new float[net.paramCount()];
-        ctx.state = net.initState();
-        ctx.stats = new float[net.stateCount()];
-        ctx.training = true;
-        ctx.sampleKeys = new long[batch];
+        Context ctx = ws.bindNewTraining(1);
         SplittableRandom r = new SplittableRandom(7);
         float[] x = new float[batch * net.inputShape().size()];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();

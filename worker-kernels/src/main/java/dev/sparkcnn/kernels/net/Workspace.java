@@ -65,6 +65,21 @@ public final class Workspace {
     }
 
     /**
+     * Points the context at new arrays for a stand-alone training run (benchmarks, tests): parameters
+     * initialised from {@code seed}, zero gradients and statistics, the initial state, sample keys
+     * 0 (set them for dropout), training mode. Returns the context.
+     */
+    public Context bindNewTraining(long seed) {
+        ctx.params = net.initParams(seed);
+        ctx.grads = new float[net.paramCount()];
+        ctx.state = net.initState();
+        ctx.stats = new float[net.stateCount()];
+        ctx.training = true;
+        ctx.sampleKeys = new long[capacity];
+        return ctx;
+    }
+
+    /**
      * Forward pass of n samples of {@code x} (N, input). Returns the workspace's output buffer
      * (N, classes), valid until the next call.
      */
