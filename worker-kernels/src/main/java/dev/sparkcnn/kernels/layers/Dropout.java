@@ -52,7 +52,9 @@ public final class Dropout extends Layer {
             int o = i * size;
             for (int e = 0; e < size; e++) {
                 int r = (int) (mix(base + e * 0xBF58476D1CE4E5B9L) >>> 40);
-                float m = r < threshold ? 0f : keep;
+                // keep * (r >= threshold ? 1 : 0) by the sign bit of r - threshold (both in [0, 2^24)):
+                // no float select, which C2 compiles to a branch that random bits mispredict
+                float m = keep * (1 - ((r - threshold) >>> 31));
                 mask[o + e] = m;
                 y[o + e] = x[o + e] * m;
             }
