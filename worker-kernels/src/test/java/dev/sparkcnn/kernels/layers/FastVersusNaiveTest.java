@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The im2col + GEMM convolution and the pooling layers against plain loops, on random geometries. */
@@ -78,6 +79,38 @@ class FastVersusNaiveTest {
                 pool.forward(ctx, pool.allocate(n), x, y, n);
                 double e = maxRelativeError(y, NaiveReference.pool(x, n, c, h, w, g, max), y.length);
                 assertTrue(e < 1e-6, pool + " on " + in + ": differs from the loops by " + e);
+            }
+        }
+    }
+
+    @Test
+    void maxPoolRoutesTiesToTheFirstMaximumInWindowOrder() {
+        // every non-empty set of positions of a 2x2 window holding the maximum (the rest lower), through
+        // the 2x2 stride-2 fast path and through the general loop (the same windows as 2x2 stride 2 with
+        // a padded border that never wins); zeros as after a ReLU, so ties are exact
+        for (int pattern = 1; pattern < 16; pattern++) {
+            float[] x = new float[4];
+            int first = -1;
+            for (int k = 0; k < 4; k++) {
+                boolean isMax = (pattern >> k & 1) == 1;
+                x[k] = isMax ? 0f : -1f;
+                if (isMax && first < 0) first = k;
+            }
+            for (Window g : new Window[] {
+                    Window.of(2, 2, 2, 2, 2, 2, 0, 0, 1, 1, Window.Rounding.EXACT),
+                    Window.of(2, 2, 2, 2, 1, 1, 0, 0, 1, 1, Window.Rounding.EXACT)}) {
+                MaxPool2d pool = new MaxPool2d(new Shape(1, 2, 2), g);
+                Object work = pool.allocate(1);
+                Context ctx = new Context(null);
+                float[] y = new float[1];
+                pool.forward(ctx, work, x, y, 1);
+                float[] dx = new float[4];
+                pool.backward(ctx, work, x, y, new float[] {1f}, dx, 1);
+                float[] expected = new float[4];
+                expected[first] = 1f;
+                assertEquals(0f, y[0], 0f, "pattern " + pattern + ": the maximum");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected, dx,
+                        "pattern " + Integer.toBinaryString(pattern) + " via " + g.describe(true) + ": dy goes to position " + first);
             }
         }
     }
