@@ -99,7 +99,7 @@ final class TrialRunner {
                 }
             }
             if (progress.bestParams != null) {
-                new SavedModel(spec, norm, progress.bestParams, progress.bestState).save(dir.resolve(MODEL).toString(), hadoop);
+                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(dir.resolve(MODEL).toString(), hadoop);
             }
             reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
         } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {
