@@ -4,6 +4,7 @@ import dev.sparkcnn.driver.checkpoint.CheckpointStore;
 import dev.sparkcnn.driver.checkpoint.ModelFile;
 import dev.sparkcnn.driver.model.SavedModel;
 import dev.sparkcnn.driver.onnx.OnnxExporter;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -22,6 +23,7 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -99,9 +101,8 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
      * as {@link #transform}'s {@code probabilityCol}. See {@link OnnxExporter}.
      */
     public void exportOnnx(String path) {
-        org.apache.hadoop.conf.Configuration conf = org.apache.spark.sql.SparkSession.getActiveSession().isDefined()
-                ? org.apache.spark.sql.SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration()
-                : new org.apache.hadoop.conf.Configuration();
+        scala.Option<SparkSession> session = SparkSession.getActiveSession();
+        Configuration conf = session.isDefined() ? session.get().sparkContext().hadoopConfiguration() : new Configuration();
         OnnxExporter.write(savedModel(), path, conf);
     }
 
