@@ -173,7 +173,10 @@ class OnnxExportTest {
     @Test
     void aModelFileWithoutTrainingConfigExportsWithoutDigest() {
         SavedModel trained = OnnxRuntimeCheck.trained(ModelSpec.resolve("lenet5"), data, 1, 3);
-        SavedModel old = new SavedModel(trained.spec(), trained.normalization(), trained.params(), trained.state());
+        assertEquals(trained.trainingConfig(), SavedModel.fromFile(trained.toFile(), "new").trainingConfig(), "kept in the model file");
+        SavedModel old = SavedModel.fromFile(new SavedModel(trained.spec(), trained.normalization(), trained.params(), trained.state())
+                .toFile(), "a model file without the config section");
+        assertEquals(null, old.trainingConfig());
         Map<String, String> meta = OnnxExporter.metadata(old);
         assertTrue(!meta.containsKey("training_config") && !meta.containsKey("training_config_sha256"), meta.keySet().toString());
         assertTrue(meta.containsKey("spec") && meta.containsKey("classes") && meta.containsKey("normalization"));
