@@ -44,6 +44,8 @@ final class EvaluateJob implements Callable<Integer> {
     public Integer call() throws Exception {
         Configuration hadoop = new Configuration();
         SavedModel model = SavedModel.load(modelFile, hadoop);
+        dev.sparkcnn.driver.model.CifarCompatibility.require(model.network(), model.spec().source());
+        if (partitions != null && partitions <= 0) throw new IllegalArgumentException("--partitions " + partitions + ": must be positive");
         CifarFiles files = CifarFiles.resolve(data, List.of(CifarRecords.TEST_FILE), hadoop);
         JavaSparkContext jsc = SparkContexts.start("spark-cnn evaluate", spark.master, spark.conf);
         try {
