@@ -13,7 +13,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -52,12 +55,17 @@ final class PredictJob implements Callable<Integer> {
             description = "refuse an image whose header declares more pixels than this, before decoding it (default: ${DEFAULT-VALUE}, 4096x4096)")
     long maxImagePixels;
 
+    @Spec
+    CommandSpec commandSpec;
+
     /** Images scored at a time: input is read, scored and written in chunks, so its size is not bounded by memory. */
     static final int CHUNK = 4096;
 
     @Override
     public Integer call() throws Exception {
-        if (maxImagePixels <= 0) throw new IllegalArgumentException("--max-image-pixels " + maxImagePixels + ": must be positive");
+        if (maxImagePixels <= 0) {
+            throw new ParameterException(commandSpec.commandLine(), "--max-image-pixels " + maxImagePixels + ": must be positive");
+        }
         Configuration hadoop = new Configuration();
         SavedModel model = SavedModel.load(modelFile, hadoop);
         CifarCompatibility.require(model.network(), model.spec().source());

@@ -178,6 +178,11 @@ final class TrainJob implements Callable<Integer> {
                     // only now, with the checkpoint restored, does the run directory record the resumed settings
                     CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, trainer), hadoop);
                     System.out.printf("resumed at step %d (epoch %d) from %s%n", trainer.globalStep(), trainer.epoch() + 1, checkpointFile);
+                    long maxSteps = cfg.getLong("max.steps");
+                    if (maxSteps > 0 && trainer.globalStep() >= maxSteps) {
+                        System.out.printf("note: max.steps = %d (steps in total, from the checkpoint's config) is reached; "
+                                + "pass --set max.steps=0 (or more steps) to train on%n", maxSteps);
+                    }
                 } else if (resume) {
                     System.out.println("--resume: no checkpoint in " + store.location() + ", starting fresh");
                 }

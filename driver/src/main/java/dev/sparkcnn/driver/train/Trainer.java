@@ -173,10 +173,11 @@ public final class Trainer {
             }
         }
         long[] progress = ck.longs("progress");
-        if (progress.length != 4 || progress[0] < 0 || progress[1] < 0 || progress[2] < 0 || progress[2] >= stepsPerEpoch
+        // a checkpoint at an epoch's last step is saved before the epoch is closed: step in epoch = steps per epoch
+        if (progress.length != 4 || progress[0] < 0 || progress[1] < 0 || progress[2] < 0 || progress[2] > stepsPerEpoch
                 || progress[3] < 0) {
             throw new CheckpointException("checkpoint in " + source + " has progress " + java.util.Arrays.toString(progress)
-                    + "; expected (global step, epoch, step in epoch < " + stepsPerEpoch + ", optimizer steps), none negative");
+                    + "; expected (global step, epoch, step in epoch <= " + stepsPerEpoch + ", optimizer steps), none negative");
         }
         int bad = firstUnusable(p);
         if (bad >= 0) {
