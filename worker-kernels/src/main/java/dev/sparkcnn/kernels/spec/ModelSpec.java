@@ -294,6 +294,17 @@ public final class ModelSpec {
         }
     }
 
+    /** The window arithmetic (padded input, dilated window) of both axes must fit an int. */
+    private static void windowFits(String where, long h, long w, int[] size, int[] pad, int[] dil) {
+        long[] extents = {h + 2L * pad[0], w + 2L * pad[1], (long) dil[0] * (size[0] - 1) + 1, (long) dil[1] * (size[1] - 1) + 1};
+        for (long e : extents) {
+            if (e > Integer.MAX_VALUE) {
+                throw new SpecException(String.format(Locale.ROOT, "%s: size %dx%d, pad %dx%d, dilation %dx%d make a window or padded "
+                        + "input of %,d pixels, beyond 32-bit sizes; make them smaller", where, size[0], size[1], pad[0], pad[1], dil[0], dil[1], e));
+            }
+        }
+    }
+
     /** The sizes of layer {@code l} in 64 bits, refused when any would overflow the kernels' int arithmetic. */
     private static void checkSizes(LayerLine l, Shape in, Args a, String where) {
         long c = in.channels(), h = in.height(), w = in.width();
@@ -310,16 +321,13 @@ public final class ModelSpec {
                 long plane = (h + 2L * pad[0]) * (w + 2L * pad[1]);
                 fits(where, "output floats per image (" + filters + " filters)", filters * plane);
                 fits(where, "im2col floats per image", 2 * rows * plane);
-                fits(where, "dilated window extent", (long) dil[0] * size[0] + (long) dil[1] * size[1] + h + w + 4L * pad[0] + 4L * pad[1]);
+                windowFits(where, h, w, size, pad, dil);
                 break;
             }
             case "maxpool":
-            case "avgpool": {
-                int[] size = a.pair("size", null);
-                int[] pad = a.pair("pad", new int[] {0, 0});
-                fits(where, "padded input extent", (long) size[0] + size[1] + h + w + 4L * pad[0] + 4L * pad[1]);
+            case "avgpool":
+                windowFits(where, h, w, a.pair("size", null), a.pair("pad", new int[] {0, 0}), new int[] {1, 1});
                 break;
-            }
             case "fc": {
                 long units = a.positive("units", null);
                 fits(where, "parameters (" + units + " units x " + (c * h * w) + " inputs)", units * c * h * w + units);
