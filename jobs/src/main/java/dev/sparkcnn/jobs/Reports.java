@@ -48,6 +48,7 @@ final class Reports {
 
     static List<Map<String, Object>> readMetrics(FileSystem fs, Path file) throws IOException {
         List<Map<String, Object>> records = new ArrayList<>();
+        if (!fs.exists(file)) return records;   // a run without a single step has no metrics file
         try (java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(fs.open(file), java.nio.charset.StandardCharsets.UTF_8))) {
             int lineNo = 0;
