@@ -60,6 +60,7 @@ class BadInputTest {
         write(specs.resolve("no-input.model"), "conv filters=8 size=3\nfc units=10\n");
         write(specs.resolve("typo-key.model"), "input 3x32x32\nconv filter=8 size=3\nfc units=10\n");
         write(specs.resolve("mnist.model"), "input 1x28x28\nfc units=10\n");
+        write(specs.resolve("wide.model"), "input 3x32x32\nconv filters=60000 size=1\nglobalavgpool\nfc units=10\n");
         write(specs.resolve("five.model"), "input 3x32x32\nconv filters=4 size=3 pad=1\nrelu\nfc units=5\n");
 
         confs = Files.createDirectories(dir.resolve("conf"));
@@ -193,6 +194,9 @@ class BadInputTest {
                 new Case("label out of range", 1, List.of("data_batch_2.bin: record 7 has label 12"), run, false,
                         "train", "--data", bins.resolve("labels") + "/data_batch_*.bin", "--out", dir.resolve("labels-run").toString(), "--master", "local[2]",
                         "--set", "data.shards=4"),
+                new Case("buffers too large for the batch", 1, List.of("buffers for 100 images", "batch.size", "data.shards"), run, false,
+                        "train", "--data", d, "--out", dir.resolve("wide-run").toString(), "--master", "local[2]", "--model", spec("wide"),
+                        "--batch-size", "512", "--set", "data.shards=1"),
                 job("evaluation data without a test set", 1, List.of("no CIFAR-10 files in", "expected test_batch.bin"), "evaluate", "--model-file", r,
                         "--data", bins.resolve("partial").toString()),
                 // checkpoints
