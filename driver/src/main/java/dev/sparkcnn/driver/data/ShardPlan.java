@@ -11,8 +11,9 @@ import java.io.Serializable;
  *   <li>Epoch e visits each shard in its own order, a permutation seeded by (seed, e, v).</li>
  *   <li>An epoch has {@code T = ceil(N/B)} steps. At step t, shard v contributes the slice
  *       {@code [floor(t*Nv/T), floor((t+1)*Nv/T))} of its order: every record is used exactly once
- *       per epoch, and each step's global batch has about B records (B, or a few less when B does
- *       not divide N; there is no small last batch to special-case).</li>
+ *       per epoch, and each step's global batch has N/T records (B when B divides N) give or take
+ *       fewer than V, as every shard's share Nv/T is rounded down or up; there is no small last batch
+ *       to special-case.</li>
  *   <li>Batch norm normalises each shard's slice as one group ("ghost" batch norm with groups of
  *       about B/V samples), and dropout masks are keyed by (epoch, record index).</li>
  * </ul>
