@@ -12,7 +12,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,10 +43,17 @@ final class EvaluateJob implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
+    @Spec
+    CommandSpec commandSpec;
+
     @Override
     public Integer call() throws Exception {
+        if (partitions != null && partitions <= 0) {
+            throw new ParameterException(commandSpec.commandLine(), "--partitions " + partitions + ": must be positive");
+        }
         Configuration hadoop = new Configuration();
         SavedModel model = SavedModel.load(modelFile, hadoop);
+        dev.sparkcnn.driver.model.CifarCompatibility.require(model.network(), model.spec().source());
         CifarFiles files = CifarFiles.resolve(data, List.of(CifarRecords.TEST_FILE), hadoop);
         JavaSparkContext jsc = SparkContexts.start("spark-cnn evaluate", spark.master, spark.conf);
         try {

@@ -1,33 +1,40 @@
 package dev.sparkcnn.jobs;
 
+import dev.sparkcnn.driver.checkpoint.CheckpointStore;
 import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.model.CifarCompatibility;
 import dev.sparkcnn.driver.model.Predictor;
 import dev.sparkcnn.driver.model.SavedModel;
+import dev.sparkcnn.jobs.predict.ImageFolder;
 import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.CifarClasses;
 import dev.sparkcnn.kernels.data.CifarRecords;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-import javax.imageio.ImageIO;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code predict}: class and probabilities per image, as CSV. Input: CIFAR-10 binary records, or
  * a folder of PNG/JPEG images; images of another size than 32x32 are resized to 32x32 (bilinear,
- * aspect ratio not kept) and the CSV says so in its {@code note} column. Runs in the driver
- * process: prediction of a few thousand images takes seconds.
+ * aspect ratio not kept, see {@link dev.sparkcnn.jobs.predict.Bilinear}) and the CSV says so in its
+ * {@code note} column. An image whose header declares more than {@code --max-image-pixels} is
+ * refused before it is decoded; the model must take 3x32x32 images and score the 10 classes. Runs
+ * in the driver process, a chunk of images at a time; the CSV appears complete or not at all.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Predict classes for CIFAR-10 records or a folder of PNG/JPEG images; write CSV.",
@@ -44,81 +51,81 @@ final class PredictJob implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "CSV to write")
     String out;
 
+    @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "" + ImageFolder.DEFAULT_MAX_PIXELS,
+            description = "refuse an image whose header declares more pixels than this, before decoding it (default: ${DEFAULT-VALUE}, 4096x4096)")
+    long maxImagePixels;
+
+    @Spec
+    CommandSpec commandSpec;
+
+    /** Images scored at a time: input is read, scored and written in chunks, so its size is not bounded by memory. */
+    static final int CHUNK = 4096;
+
     @Override
     public Integer call() throws Exception {
+        if (maxImagePixels <= 0) {
+            throw new ParameterException(commandSpec.commandLine(), "--max-image-pixels " + maxImagePixels + ": must be positive");
+        }
         Configuration hadoop = new Configuration();
         SavedModel model = SavedModel.load(modelFile, hadoop);
-        List<String> names = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        CifarBlock block = imageFolder(names, notes);
-        if (block == null) block = records(hadoop, names, notes);
-        float[][] p = new Predictor(model).probabilities(block);
-        StringBuilder csv = new StringBuilder("source,predicted,class");
-        for (String c : CifarClasses.NAMES) csv.append(",p_").append(c);
-        csv.append(",note\n");
-        for (int i = 0; i < p.length; i++) {
-            int k = Predictor.argmax(p[i]);
-            csv.append(quote(names.get(i))).append(',').append(k).append(',').append(CifarClasses.name(k));
-            for (float v : p[i]) csv.append(',').append(String.format(Locale.ROOT, "%.6f", v));
-            csv.append(',').append(notes.get(i)).append('\n');
-        }
+        CifarCompatibility.require(model.network(), model.spec().source());
+        Predictor predictor = new Predictor(model);
+        ImageFolder folder = localFolder(input) ? ImageFolder.of(java.nio.file.Path.of(input), maxImagePixels) : null;
+        CifarFiles records = folder == null ? CifarFiles.resolve(input, List.of(CifarRecords.TEST_FILE), hadoop) : null;
+        long n = folder != null ? folder.files().size() : records.records();
+
         Path file = new Path(out);
-        TrainJob.write(dev.sparkcnn.driver.data.FileSystems.of(file, hadoop), file, csv.toString());
-        System.out.printf("predicted %d images -> %s%n", p.length, file);
+        FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(file, hadoop);
+        Path tmp = new Path(file.getParent() == null ? new Path(".") : file.getParent(), "." + file.getName() + ".tmp");
+        try (Writer csv = new BufferedWriter(new OutputStreamWriter(fs.create(tmp, true), StandardCharsets.UTF_8))) {
+            csv.write("source,predicted,class");
+            for (String c : CifarClasses.NAMES) csv.write(",p_" + c);
+            csv.write(",note\n");
+            for (long start = 0; start < n; start += CHUNK) {
+                int count = (int) Math.min(CHUNK, n - start);
+                byte[] pixels = new byte[count * CifarRecords.IMAGE_BYTES], labels = new byte[count];
+                String[] names = new String[count], notes = new String[count];
+                if (folder != null) {
+                    for (int j = 0; j < count; j++) {
+                        ImageFolder.Image img = folder.read((int) start + j);
+                        System.arraycopy(img.chw(), 0, pixels, j * CifarRecords.IMAGE_BYTES, CifarRecords.IMAGE_BYTES);
+                        names[j] = folder.files().get((int) start + j).getFileName().toString();
+                        notes[j] = img.note();
+                    }
+                } else {
+                    records.read(start, start + count, labels, pixels, hadoop);
+                    for (int j = 0; j < count; j++) {
+                        names[j] = "record " + (start + j);
+                        notes[j] = "label " + labels[j];
+                    }
+                }
+                float[][] p = predictor.probabilities(new CifarBlock(pixels, labels));
+                for (int j = 0; j < count; j++) {
+                    int k = Predictor.argmax(p[j]);
+                    csv.write(quote(names[j]) + "," + k + "," + CifarClasses.name(k));
+                    for (float v : p[j]) csv.write(String.format(Locale.ROOT, ",%.6f", v));
+                    csv.write("," + quote(notes[j]) + "\n");
+                }
+            }
+        } catch (RuntimeException | IOException e) {
+            fs.delete(tmp, false);
+            throw e;
+        }
+        CheckpointStore.replace(fs, tmp, fs.makeQualified(file), hadoop);
+        System.out.printf("predicted %d images -> %s%n", n, file);
         return 0;
     }
 
-    private CifarBlock records(Configuration hadoop, List<String> names, List<String> notes) {
-        CifarFiles files = CifarFiles.resolve(input, List.of(CifarRecords.TEST_FILE), hadoop);
-        int n = Math.toIntExact(files.records());
-        byte[] labels = new byte[n], pixels = new byte[n * CifarRecords.IMAGE_BYTES];
-        files.read(0, n, labels, pixels, hadoop);
-        for (int i = 0; i < n; i++) {
-            names.add("record " + i);
-            notes.add("label " + labels[i]);
+    /** A folder of images is read from the local file system; anything else is CIFAR-10 records on any Hadoop URI. */
+    private static boolean localFolder(String input) {
+        try {
+            return Files.isDirectory(java.nio.file.Path.of(input));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
         }
-        return new CifarBlock(pixels, labels);
-    }
-
-    /** A folder of images, or null when {@code input} is not a local folder with images. */
-    private CifarBlock imageFolder(List<String> names, List<String> notes) throws IOException {
-        java.nio.file.Path dir = java.nio.file.Path.of(input);
-        if (!Files.isDirectory(dir)) return null;
-        List<java.nio.file.Path> files;
-        try (Stream<java.nio.file.Path> s = Files.list(dir)) {
-            files = s.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$")).sorted().toList();
-        }
-        if (files.isEmpty()) return null;
-        byte[] pixels = new byte[files.size() * CifarRecords.IMAGE_BYTES];
-        for (int i = 0; i < files.size(); i++) {
-            BufferedImage img = ImageIO.read(files.get(i).toFile());
-            if (img == null) throw new IllegalArgumentException(files.get(i) + " is not a readable PNG or JPEG image");
-            String note = "";
-            if (img.getWidth() != 32 || img.getHeight() != 32) {
-                note = "resized from " + img.getWidth() + "x" + img.getHeight();
-                BufferedImage small = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-                Graphics2D g = small.createGraphics();
-                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                g.drawImage(img, 0, 0, 32, 32, null);
-                g.dispose();
-                img = small;
-            }
-            int o = i * CifarRecords.IMAGE_BYTES;
-            for (int y = 0; y < 32; y++) {
-                for (int x = 0; x < 32; x++) {
-                    int rgb = img.getRGB(x, y);
-                    pixels[o + y * 32 + x] = (byte) (rgb >> 16);
-                    pixels[o + 1024 + y * 32 + x] = (byte) (rgb >> 8);
-                    pixels[o + 2048 + y * 32 + x] = (byte) rgb;
-                }
-            }
-            names.add(files.get(i).getFileName().toString());
-            notes.add(note);
-        }
-        return new CifarBlock(pixels, new byte[files.size()]);
     }
 
     private static String quote(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -48,6 +48,7 @@ final class Reports {
 
     /** The records of a run's metrics.jsonl; a malformed line is refused with the file and line. */
     static List<Map<String, Object>> readMetrics(FileSystem fs, Path file) throws IOException {
+        if (!fs.exists(file)) return new java.util.ArrayList<>();   // a run without a single step has no metrics file
         try (java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(fs.open(file), java.nio.charset.StandardCharsets.UTF_8))) {
             return Json.readLines(in, file.toString());

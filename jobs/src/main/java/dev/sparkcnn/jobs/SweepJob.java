@@ -89,7 +89,8 @@ final class SweepJob implements Callable<Integer> {
         if (!s.remaining().isEmpty()) {
             List<String> confs = new ArrayList<>();
             confs.add("spark.scheduler.mode=FAIR");   // later --conf values win
-            confs.add("spark.scheduler.allocation.file=" + s.writeSchedulerPools().toUri());
+            // "file:" and the plain path: Spark parses the value as a Hadoop Path, which would encode a URI's %20 again
+            confs.add("spark.scheduler.allocation.file=file:" + s.writeSchedulerPools().toAbsolutePath());
             confs.addAll(spark.conf);
             JavaSparkContext jsc = SparkContexts.start("spark-cnn sweep " + sweep.getFileName(), spark.master, confs);
             try {

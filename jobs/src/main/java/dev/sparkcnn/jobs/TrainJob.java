@@ -1,6 +1,11 @@
 package dev.sparkcnn.jobs;
 
 import dev.sparkcnn.driver.checkpoint.CheckpointStore;
+import dev.sparkcnn.driver.checkpoint.ModelFile;
+import dev.sparkcnn.driver.data.ShardPlan;
+import dev.sparkcnn.driver.model.CifarCompatibility;
+import dev.sparkcnn.driver.train.ResumedConfig;
+import dev.sparkcnn.kernels.net.Network;
 import dev.sparkcnn.driver.data.CifarFiles;
 import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.metrics.MetricsLog;
@@ -17,7 +22,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +80,8 @@ final class TrainJob implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "any config key (repeatable); see --list-keys")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--resume", description = "continue from the newest checkpoint in DIR/checkpoints")
+    @Option(names = "--resume", description = "continue from the newest checkpoint in DIR/checkpoints, with the settings it was "
+            + "started with (a setting that would change training is refused by name)")
     boolean resume;
 
     @Option(names = "--list-keys", help = true, description = "print every config key with its default and exit")
@@ -80,6 +89,9 @@ final class TrainJob implements Callable<Integer> {
 
     @Mixin
     SparkOptions spark;
+
+    @Spec
+    CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
@@ -89,24 +101,65 @@ final class TrainJob implements Callable<Integer> {
             }
             return 0;
         }
-        TrainConfig cfg = config();
-        if (out == null) {
-            String name = java.nio.file.Path.of(cfg.model()).getFileName().toString().replaceAll("\\.model$", "");
-            out = "runs/" + name + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (resume && out == null) {
+            throw new ParameterException(commandSpec.commandLine(), "--resume continues the run directory given with --out; none was given");
         }
-        ModelSpec spec = ModelSpec.resolve(cfg.model());
-        spec.build();   // shape errors before Spark starts
         Configuration hadoop = new Configuration();
+        // Everything is checked before the run directory is touched: settings, spec, data, checkpoint.
+        TrainConfig.Builder requested = TrainConfig.builder();
+        if (config != null) requested.file(config);
+        requestedFlags(requested);
+        Path outDir = out == null ? null : new Path(out);
+        ModelFile checkpoint = null;
+        Path checkpointFile = null;
+        TrainConfig cfg;
+        ModelSpec spec;
+        if (resume) {
+            CheckpointStore existing = new CheckpointStore(new Path(outDir, "checkpoints").toString(), hadoop, 1);
+            checkpointFile = existing.newest();
+            if (checkpointFile != null) checkpoint = existing.latest();
+        }
+        if (checkpoint != null) {
+            // the checkpoint's own config and spec are the truth; what this run asks for may only add to them
+            String name = checkpointFile.toString();
+            TrainConfig saved = TrainConfig.fromText(checkpoint.text("config"), name + " (config)");
+            String savedSpec = checkpoint.text("spec");
+            cfg = ResumedConfig.resolve(saved, savedSpec, requested, name, m -> ModelSpec.resolve(m).text());
+            spec = ModelSpec.parse(savedSpec, name + " (spec)");
+        } else {
+            if (resume) {
+                // no checkpoint yet: the run starts again from the configuration it was started with
+                Path saved = new Path(outDir, "config.conf");
+                FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(saved, hadoop);
+                TrainConfig.Builder b = TrainConfig.builder();
+                if (fs.exists(saved)) b.text(new String(CheckpointStore.readAll(saved, hadoop), StandardCharsets.UTF_8), saved.toString());
+                if (config != null) b.file(config);
+                requestedFlags(b);
+                requested = b;
+            }
+            cfg = requested.build();
+            spec = ModelSpec.resolve(cfg.model());
+        }
+        if (outDir == null) {
+            String name = java.nio.file.Path.of(cfg.model()).getFileName().toString().replaceAll("\\.model$", "");
+            outDir = new Path("runs/" + name + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        Network net = spec.build();   // shape errors before Spark starts
+        CifarCompatibility.require(net, spec.source());
         CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, hadoop);
         CifarFiles test = testFiles(hadoop);
-        Path outDir = new Path(out);
+        train.checkTrainingSet(test);
+        new ShardPlan(train.records(), cfg.shards());   // shard sizes are checked here, not in a task
         FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(outDir, hadoop);
-        if (!resume && fs.exists(new Path(outDir, "checkpoints")) && fs.listStatus(new Path(outDir, "checkpoints")).length > 0) {
-            throw new IllegalArgumentException("run directory " + out + " already has checkpoints: pass --resume to continue it, "
+        Path checkpoints = new Path(outDir, "checkpoints");
+        if (!resume && fs.exists(checkpoints) && fs.listStatus(checkpoints).length > 0) {
+            throw new IllegalArgumentException("run directory " + outDir + " already has checkpoints: pass --resume to continue it, "
                     + "or choose another --out");
         }
-        fs.mkdirs(outDir);
-        write(fs, new Path(outDir, "config.conf"), "# resolved configuration of this run\n" + cfg.toText());
+        if (checkpoint == null) {
+            fs.mkdirs(outDir);
+            CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, null), hadoop);
+        }
 
         long started = System.nanoTime();
         JavaSparkContext jsc = SparkContexts.start("spark-cnn train " + cfg.model(), spark.master, spark.conf);
@@ -114,17 +167,26 @@ final class TrainJob implements Callable<Integer> {
             int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
             // the GEMM decides the speed by 10x (the Vector API module on or not): say which one computes here
             System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s; GEMM %s%n",
-                    cfg.model(), spec.build().paramCount(), train, test == null ? "none" : test, p, jsc.master(),
+                    cfg.model(), net.paramCount(), train, test == null ? "none" : test, p, jsc.master(),
                     dev.sparkcnn.kernels.gemm.Gemms.create().name());
             try (SparkGradientSource source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
-                 MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, resume)) {
-                CheckpointStore store = new CheckpointStore(new Path(outDir, "checkpoints").toString(), hadoop, cfg.getInt("checkpoint.keep"));
+                 MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, checkpoint != null)) {
+                CheckpointStore store = new CheckpointStore(checkpoints.toString(), hadoop, cfg.getInt("checkpoint.keep"));
                 Progress progress = new Progress(System.out, System.console() != null, cfg.getInt("log.every"), cfg.epochs(),
                         source.plan().stepsPerEpoch(cfg.batchSize()));
                 Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), store, metrics, progress);
-                if (resume) {
-                    if (trainer.resume()) System.out.printf("resumed at step %d (epoch %d)%n", trainer.globalStep(), trainer.epoch() + 1);
-                    else System.out.println("--resume: no checkpoint in " + store.location() + ", starting fresh");
+                if (checkpoint != null) {
+                    trainer.restore(checkpoint, checkpointFile.toString());
+                    // only now, with the checkpoint restored, does the run directory record the resumed settings
+                    CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, trainer), hadoop);
+                    System.out.printf("resumed at step %d (epoch %d) from %s%n", trainer.globalStep(), trainer.epoch() + 1, checkpointFile);
+                    long maxSteps = cfg.getLong("max.steps");
+                    if (maxSteps > 0 && trainer.globalStep() >= maxSteps) {
+                        System.out.printf("note: max.steps = %d (steps in total, from the checkpoint's config) is reached; "
+                                + "pass --set max.steps=0 (or more steps) to train on%n", maxSteps);
+                    }
+                } else if (resume) {
+                    System.out.println("--resume: no checkpoint in " + store.location() + ", starting fresh");
                 }
                 trainer.run();
                 SavedModel model = trainer.model();
@@ -145,6 +207,7 @@ final class TrainJob implements Callable<Integer> {
                     summary.put("test_per_class_accuracy", eval.perClassAccuracy());
                     summary.put("confusion", eval.confusion);
                 }
+                metrics.close();   // the report reads the complete metrics file
                 write(fs, new Path(outDir, "summary.json"), Json.object(summary) + "\n");
                 Reports.write(outDir, hadoop, cfg, model, test, eval, summary);
                 System.out.printf("done: %d steps in %s; model %s; report %s%n", trainer.globalStep(), Progress.duration(wall),
@@ -157,14 +220,14 @@ final class TrainJob implements Callable<Integer> {
         return 0;
     }
 
-    private TrainConfig config() {
-        TrainConfig.Builder b = TrainConfig.builder();
-        if (config != null) b.file(config);
-        else if (resume && out != null) {
-            // a resumed run starts from the configuration it was started with
-            java.nio.file.Path saved = java.nio.file.Path.of(new Path(out, "config.conf").toUri().getPath());
-            if (java.nio.file.Files.exists(saved)) b.file(saved);
-        }
+    private static byte[] configText(TrainConfig cfg, Trainer resumed) {
+        String head = resumed == null ? "# resolved configuration of this run\n"
+                : "# resolved configuration of this run (resumed at step " + resumed.globalStep() + ")\n";
+        return (head + cfg.toText()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The flags and --set assignments, in that order, onto {@code b}. */
+    private void requestedFlags(TrainConfig.Builder b) {
         if (model != null) b.set("model", model, "--model");
         if (epochs != null) b.set("epochs", String.valueOf(epochs), "--epochs");
         if (batchSize != null) b.set("batch.size", String.valueOf(batchSize), "--batch-size");
@@ -172,7 +235,6 @@ final class TrainJob implements Callable<Integer> {
         if (partitions != null) b.set("partitions", String.valueOf(partitions), "--partitions");
         if (seed != null) b.set("seed", String.valueOf(seed), "--seed");
         for (String s : sets) b.override(s);
-        return b.build();
     }
 
     private CifarFiles testFiles(Configuration hadoop) throws IOException {

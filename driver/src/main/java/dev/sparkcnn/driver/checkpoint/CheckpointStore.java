@@ -4,10 +4,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 
 import java.io.IOException;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,7 +49,13 @@ public final class CheckpointStore {
         return target.toString();
     }
 
-    /** Writes bytes to a temporary sibling, then renames it over {@code target}. */
+    /**
+     * Writes bytes to a temporary sibling, then moves it over {@code target} with the file system's
+     * atomic replace where it has one, so {@code target} is at every moment either the old file or the
+     * new one, never missing: rename(2) for local files, HDFS's rename with overwrite through
+     * {@link FileContext}. Only a file system with neither (no AbstractFileSystem binding) falls back
+     * to delete-then-rename.
+     */
     public static void writeAtomically(Path target, byte[] bytes, Configuration conf) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
         try {
@@ -54,13 +65,32 @@ public final class CheckpointStore {
                 out.write(bytes);
                 out.hsync();
             }
-            if (fs.exists(target) && !fs.delete(target, false)) {
-                throw new IOException("cannot replace " + target);
-            }
-            if (!fs.rename(tmp, target)) throw new IOException("rename " + tmp + " -> " + target + " failed");
+            replace(fs, tmp, target, conf);
         } catch (IOException e) {
             throw new CheckpointException("cannot write " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Moves {@code from} over {@code to} atomically where the file system can. */
+    public static void replace(FileSystem fs, Path from, Path to, Configuration conf) throws IOException {
+        if (fs instanceof RawLocalFileSystem) {
+            RawLocalFileSystem local = (RawLocalFileSystem) fs;
+            java.nio.file.Files.move(local.pathToFile(from).toPath(), local.pathToFile(to).toPath(),
+                    StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        FileContext fc;
+        try {
+            fc = FileContext.getFileContext(fs.getUri(), conf);
+        } catch (UnsupportedFileSystemException e) {
+            fc = null;
+        }
+        if (fc != null) {
+            fc.rename(fs.makeQualified(from), fs.makeQualified(to), Options.Rename.OVERWRITE);
+            return;
+        }
+        if (fs.exists(to) && !fs.delete(to, false)) throw new IOException("cannot replace " + to);
+        if (!fs.rename(from, to)) throw new IOException("rename " + from + " -> " + to + " failed");
     }
 
     public static byte[] readAll(Path file, Configuration conf) {
@@ -92,6 +122,12 @@ public final class CheckpointStore {
         } catch (IOException e) {
             throw new CheckpointException("cannot list checkpoints in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The newest checkpoint's file, or null when there is none. */
+    public Path newest() {
+        List<Path> all = list();
+        return all.isEmpty() ? null : all.get(0);
     }
 
     /**

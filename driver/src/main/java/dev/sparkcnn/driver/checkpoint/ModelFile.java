@@ -23,8 +23,8 @@ import java.util.zip.CRC32;
  *   per section: UTF name, byte type (1 text, 2 floats, 3 longs), int length, data (big-endian)
  *   long  CRC-32 of all preceding bytes
  * </pre>
- * Reading checks the magic, version, kind, that the file is complete, and the checksum, and
- * names the file and the problem when any of them is wrong.
+ * Reading checks the magic, the version and the checksum first, then the kind and every section's
+ * length against the bytes left, and names the file and the problem when any of them is wrong.
  */
 public final class ModelFile {
 
@@ -34,9 +34,11 @@ public final class ModelFile {
 
     private final String kind;
     private final Map<String, Object> sections = new LinkedHashMap<>();
+    private String source;   // the file it was read from, for errors
 
     public ModelFile(String kind) {
         this.kind = kind;
+        this.source = "the " + kind + " file";
     }
 
     public String kind() {
@@ -76,8 +78,8 @@ public final class ModelFile {
 
     private Object require(String name, Class<?> type) {
         Object v = sections.get(name);
-        if (v == null) throw new CheckpointException("the " + kind + " file has no section '" + name + "'");
-        if (!type.isInstance(v)) throw new CheckpointException("section '" + name + "' of the " + kind + " file is not " + type.getSimpleName());
+        if (v == null) throw new CheckpointException(source + " has no section '" + name + "' (not a complete " + kind + " file)");
+        if (!type.isInstance(v)) throw new CheckpointException("section '" + name + "' of " + source + " is not " + type.getSimpleName());
         return v;
     }
 
@@ -122,65 +124,82 @@ public final class ModelFile {
         }
     }
 
-    /** Parses and validates a file's bytes; {@code source} names the file in errors. */
+    /**
+     * Parses and validates a file's bytes; {@code source} names the file in errors. The checksum is
+     * verified before anything is parsed, so no length read from a damaged file is ever trusted, and
+     * every section's length is then checked against the bytes that are left before anything is
+     * allocated for it.
+     */
     public static ModelFile fromBytes(byte[] data, String source, String expectedKind) {
-        if (data.length < MAGIC.length + 4 + 8 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, MAGIC.length), MAGIC)) {
+        int header = MAGIC.length + 4;
+        if (data.length < header + 8 || !java.util.Arrays.equals(java.util.Arrays.copyOf(data, MAGIC.length), MAGIC)) {
             throw new CheckpointException(source + " is not a spark-cnn " + expectedKind + " file (no SPARKCNN header"
                     + (data.length < 20 ? ", only " + data.length + " bytes" : "") + ")");
+        }
+        int version = java.nio.ByteBuffer.wrap(data, MAGIC.length, 4).getInt();
+        if (version != FORMAT_VERSION) {
+            throw new CheckpointException(source + " has format version " + version + "; this build reads version " + FORMAT_VERSION);
         }
         CRC32 crc = new CRC32();
         crc.update(data, 0, data.length - 8);
         long stored = java.nio.ByteBuffer.wrap(data, data.length - 8, 8).getLong();
+        if (stored != crc.getValue()) {
+            throw new CheckpointException(source + " is corrupt or truncated (" + data.length + " bytes): checksum mismatch (stored "
+                    + Long.toHexString(stored) + ", computed " + Long.toHexString(crc.getValue()) + ")");
+        }
+        int end = data.length - 8;
         try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 0, data.length - 8));
-            in.skipNBytes(MAGIC.length);
-            int version = in.readInt();
-            if (version != FORMAT_VERSION) {
-                throw new CheckpointException(source + " has format version " + version + "; this build reads version " + FORMAT_VERSION);
-            }
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 0, end));
+            in.skipNBytes(header);
             String kind = in.readUTF();
             if (expectedKind != null && !kind.equals(expectedKind)) {
                 throw new CheckpointException(source + " is a " + kind + " file, expected a " + expectedKind);
             }
             ModelFile f = new ModelFile(kind);
+            f.source = source;
             int count = in.readInt();
+            // a section takes at least 2 (name) + 1 (type) + 4 (length) bytes
+            if (count < 0 || (long) count * 7 > in.available()) {
+                throw new CheckpointException(source + " declares " + count + " sections in " + in.available() + " bytes (corrupt file)");
+            }
             for (int s = 0; s < count; s++) {
                 String name = in.readUTF();
                 byte type = in.readByte();
                 int len = in.readInt();
-                if (len < 0 || len > data.length) throw new EOFException();
+                long width = type == TEXT ? 1 : type == FLOATS ? 4 : type == LONGS ? 8 : 0;
+                if (width == 0) {
+                    throw new CheckpointException(source + ": section '" + name + "' has unknown type " + type + " (corrupt file)");
+                }
+                if (len < 0 || len * width > in.available()) {
+                    throw new CheckpointException(source + ": section '" + name + "' declares " + len + " values of " + width
+                            + " bytes but only " + in.available() + " bytes are left (corrupt file)");
+                }
+                if (f.sections.containsKey(name)) throw new CheckpointException(source + ": section '" + name + "' appears twice (corrupt file)");
+                byte[] b = in.readNBytes((int) (len * width));
                 switch (type) {
-                    case TEXT: {
-                        byte[] b = in.readNBytes(len);
-                        if (b.length != len) throw new EOFException();
+                    case TEXT:
                         f.sections.put(name, new String(b, StandardCharsets.UTF_8));
                         break;
-                    }
                     case FLOATS: {
-                        byte[] b = in.readNBytes(len * 4);
-                        if (b.length != len * 4) throw new EOFException();
                         float[] v = new float[len];
                         java.nio.ByteBuffer.wrap(b).asFloatBuffer().get(v);
                         f.sections.put(name, v);
                         break;
                     }
-                    case LONGS: {
+                    default: {
                         long[] v = new long[len];
-                        for (int i = 0; i < len; i++) v[i] = in.readLong();
+                        java.nio.ByteBuffer.wrap(b).asLongBuffer().get(v);
                         f.sections.put(name, v);
                         break;
                     }
-                    default:
-                        throw new CheckpointException(source + ": section '" + name + "' has unknown type " + type + " (corrupt file)");
                 }
             }
-            if (in.available() != 0 || stored != crc.getValue()) {
-                throw new CheckpointException(source + " is corrupt: checksum mismatch (stored " + Long.toHexString(stored)
-                        + ", computed " + Long.toHexString(crc.getValue()) + ")");
+            if (in.available() != 0) {
+                throw new CheckpointException(source + " has " + in.available() + " bytes after its last section (corrupt file)");
             }
             return f;
         } catch (EOFException e) {
-            throw new CheckpointException(source + " is truncated (" + data.length + " bytes): it ends inside a section");
+            throw new CheckpointException(source + " ends inside a section (corrupt file)");
         } catch (IOException e) {
             throw new CheckpointException(source + " cannot be parsed: " + e.getMessage());
         }

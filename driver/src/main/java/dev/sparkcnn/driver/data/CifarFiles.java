@@ -40,9 +40,9 @@ public final class CifarFiles implements Serializable {
     }
 
     /**
-     * Resolves {@code location}: a file, a glob ({@code data_batch_*.bin}), or a directory. In a
-     * directory, {@code defaultNames} are used when present (e.g. data_batch_1..5.bin), else every
-     * {@code *.bin} file; files are taken in name order.
+     * Resolves {@code location}: a file, a glob ({@code data_batch_*.bin}), or a directory. A
+     * directory must hold every one of {@code defaultNames} (e.g. data_batch_1..5.bin); a missing one
+     * is refused by name, and no other file of the directory is ever used. Files are taken in name order.
      */
     public static CifarFiles resolve(String location, List<String> defaultNames, Configuration conf) {
         try {
@@ -66,20 +66,33 @@ public final class CifarFiles implements Serializable {
                 if (st.isFile()) {
                     files.add(st);
                 } else {
+                    // a directory holds exactly the standard files: a missing one is an error, never a smaller
+                    // training set, and other *.bin files there (the test set) are never picked up instead
+                    List<String> missing = new ArrayList<>();
                     for (String name : defaultNames) {
                         Path p = new Path(path, name);
                         if (fs.exists(p)) files.add(fs.getFileStatus(p));
+                        else missing.add(name);
                     }
                     if (files.isEmpty()) {
+                        List<String> other = new ArrayList<>();
                         for (FileStatus s : fs.listStatus(path)) {
-                            if (s.isFile() && s.getPath().getName().endsWith(".bin")) files.add(s);
+                            if (s.isFile() && s.getPath().getName().endsWith(".bin")) other.add(s.getPath().getName());
                         }
+                        other.sort(null);
+                        throw new DataException("no CIFAR-10 files in " + location + ": expected " + String.join(", ", defaultNames)
+                                + (other.isEmpty() ? "" : " (it has " + String.join(", ", other) + "; name the files you mean with a glob, e.g. "
+                                + new Path(path, "*.bin") + ", or pass one file)"));
+                    }
+                    if (!missing.isEmpty()) {
+                        throw new DataException("CIFAR-10 directory " + location + " lacks " + String.join(", ", missing) + " (it has "
+                                + String.join(", ", files.stream().map(f -> f.getPath().getName()).toList())
+                                + "): restore the missing files, or name the files you mean with a glob or a single file");
                     }
                 }
             }
             if (files.isEmpty()) {
-                throw new DataException("no CIFAR-10 files in " + location + " (looked for " + String.join(", ", defaultNames)
-                        + ", then any *.bin)");
+                throw new DataException("no CIFAR-10 files in " + location + " (looked for " + String.join(", ", defaultNames) + ")");
             }
             files.sort(Comparator.comparing(s -> s.getPath().toString()));
             String[] uris = new String[files.size()];
@@ -101,6 +114,24 @@ public final class CifarFiles implements Serializable {
             return new CifarFiles(location, uris, counts, names);
         } catch (IOException e) {
             throw new DataException("cannot list CIFAR-10 data at " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a training set that would leak test data into training: a file named like the CIFAR-10
+     * test set ({@value CifarRecords#TEST_FILE}), or any file that {@code test} (may be null) also uses.
+     */
+    public void checkTrainingSet(CifarFiles test) {
+        for (String uri : uris) {
+            if (new Path(uri).getName().equals(CifarRecords.TEST_FILE)) {
+                throw new DataException("the training data " + description + " includes " + uri + ", the CIFAR-10 test set: "
+                        + "training on it would leak test images into training; name the training files only, e.g. a directory "
+                        + "with data_batch_1..5.bin or a glob such as data_batch_*.bin");
+            }
+            if (test != null && test.uris().contains(uri)) {
+                throw new DataException(uri + " is both in the training data (" + description + ") and in the test data ("
+                        + test.description + "): the test accuracy would be measured on training images");
+            }
         }
     }
 

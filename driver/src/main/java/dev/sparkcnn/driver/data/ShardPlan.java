@@ -11,8 +11,9 @@ import java.io.Serializable;
  *   <li>Epoch e visits each shard in its own order, a permutation seeded by (seed, e, v).</li>
  *   <li>An epoch has {@code T = ceil(N/B)} steps. At step t, shard v contributes the slice
  *       {@code [floor(t*Nv/T), floor((t+1)*Nv/T))} of its order: every record is used exactly once
- *       per epoch, and each step's global batch has about B records (B, or a few less when B does
- *       not divide N; there is no small last batch to special-case).</li>
+ *       per epoch, and each step's global batch has N/T records (B when B divides N) give or take
+ *       fewer than V, as every shard's share Nv/T is rounded down or up; there is no small last batch
+ *       to special-case.</li>
  *   <li>Batch norm normalises each shard's slice as one group ("ghost" batch norm with groups of
  *       about B/V samples), and dropout masks are keyed by (epoch, record index).</li>
  * </ul>
@@ -22,16 +23,31 @@ import java.io.Serializable;
 public final class ShardPlan implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Records one shard can hold: its images are one byte array of 3072 bytes per image. */
+    public static final int MAX_SHARD_RECORDS = (Integer.MAX_VALUE - 8) / dev.sparkcnn.kernels.data.CifarRecords.IMAGE_BYTES;
+
     private final long records;
     private final int shards;
 
+    /** Checked here, on the driver, so that no task fails later on a shard too large for one array. */
     public ShardPlan(long records, int shards) {
         if (shards <= 0) throw new IllegalArgumentException("data.shards must be positive, got " + shards);
         if (records < shards) {
             throw new DataException("the training set has " + records + " records, fewer than data.shards=" + shards);
         }
+        long largest = (records + shards - 1) / shards;   // shard sizes differ by at most one
+        if (largest > MAX_SHARD_RECORDS) {
+            throw new DataException("the data set has " + records + " records: data.shards = " + shards + " makes shards of "
+                    + largest + " records, more than the " + MAX_SHARD_RECORDS + " one shard holds (its images are one byte array); "
+                    + "set data.shards to at least " + minShards(records));
+        }
         this.records = records;
         this.shards = shards;
+    }
+
+    /** The fewest shards that hold {@code records} records. */
+    public static int minShards(long records) {
+        return (int) Math.max(1, (records + MAX_SHARD_RECORDS - 1) / MAX_SHARD_RECORDS);
     }
 
     public long records() {

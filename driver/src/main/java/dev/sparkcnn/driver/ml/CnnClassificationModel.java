@@ -112,6 +112,7 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
         Dataset<Row> df = dataset.toDF();
         if (out.size() == df.schema().size()) return df;   // every output column disabled
         FeaturesColumn features = FeaturesColumn.of(df.schema(), getFeaturesCol());
+        dev.sparkcnn.driver.model.CifarCompatibility.require(savedModel().network(), "the model " + uid);
         Broadcast<byte[]> bc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()).broadcast(modelFile);
         PartitionScorer scorer = new PartitionScorer(bc, features, df.schema().fieldIndex(getFeaturesCol()),
                 !getPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getRawPredictionCol().isEmpty());

@@ -22,6 +22,7 @@ public final class Predictor {
     private final int classes;
 
     public Predictor(SavedModel model) {
+        CifarCompatibility.require(model.network(), model.spec().source());
         this.model = model;
         this.ws = model.network().newWorkspace(BATCH, Gemms.create());
         Context ctx = ws.context();

@@ -64,12 +64,23 @@ public final class SavedModel {
         String[] n = f.text("normalization").trim().split("\\s+");
         if (n.length != 6) throw new CheckpointException(source + ": normalization needs 6 numbers, found " + n.length);
         float[] mean = new float[3], std = new float[3];
-        for (int c = 0; c < 3; c++) {
-            mean[c] = Float.parseFloat(n[c]);
-            std[c] = Float.parseFloat(n[3 + c]);
+        Normalization norm;
+        try {
+            for (int c = 0; c < 3; c++) {
+                mean[c] = Float.parseFloat(n[c]);
+                std[c] = Float.parseFloat(n[3 + c]);
+            }
+            norm = new Normalization(mean, std);
+        } catch (IllegalArgumentException e) {   // NumberFormatException too
+            throw new CheckpointException(source + ": normalization '" + f.text("normalization") + "' is not 3 means and 3 positive "
+                    + "standard deviations: " + e.getMessage());
         }
-        return new SavedModel(spec, new Normalization(mean, std), f.floats("params"), f.floats("state"),
-                f.has("config") ? f.text("config") : null);
+        try {
+            return new SavedModel(spec, norm, f.floats("params"), f.floats("state"),
+                    f.has("config") ? f.text("config") : null);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(source + ": " + e.getMessage());
+        }
     }
 
     public ModelFile toFile() {

@@ -21,7 +21,8 @@ public final class Evaluator {
     }
 
     public static EvalResult evaluate(JavaSparkContext jsc, SavedModel model, CifarFiles files, int partitions) {
-        int shards = (int) Math.min(files.records(), Math.max(1, partitions) * 4L);
+        dev.sparkcnn.driver.model.CifarCompatibility.require(model.network(), model.spec().source());
+        int shards = (int) Math.min(files.records(), Math.max(Math.max(1, partitions) * 4L, ShardPlan.minShards(files.records())));
         ShardPlan plan = new ShardPlan(files.records(), shards);
         HadoopConf conf = new HadoopConf(jsc.hadoopConfiguration());
         List<Integer> ids = new ArrayList<>();

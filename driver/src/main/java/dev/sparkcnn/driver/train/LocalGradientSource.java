@@ -36,6 +36,9 @@ public final class LocalGradientSource implements GradientSource {
         if (data.plan.shards() != cfg.shards()) {
             throw new IllegalArgumentException("the data was cut into " + data.plan.shards() + " shards, the config has data.shards = " + cfg.shards());
         }
+        dev.sparkcnn.driver.model.CifarCompatibility.require(
+                dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build(),
+                cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model());
         this.plan = data.plan;
         this.shards = data.train;
         this.testShards = data.test;
@@ -103,9 +106,12 @@ public final class LocalGradientSource implements GradientSource {
             return new Shard(v, from, block.slice(from, from + plan.shardSize(v)));
         }
 
-        /** Test sets are cut into at most as many shards as the training set, and never into empty ones. */
+        /**
+         * Test sets are cut into as many shards as the training set (more only when a shard would be too
+         * large), and never into empty ones.
+         */
         static ShardPlan testPlan(long records, int shards) {
-            return new ShardPlan(records, (int) Math.min(shards, records));
+            return new ShardPlan(records, (int) Math.min(Math.max(shards, ShardPlan.minShards(records)), records));
         }
     }
 

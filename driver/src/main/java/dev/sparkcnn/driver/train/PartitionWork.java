@@ -22,7 +22,10 @@ final class PartitionWork {
         StepResult r = new StepResult(paramCount, stateCount);
         Worker w = Worker.borrow(specText, capacity);
         try {
-            while (shards.hasNext()) ShardStep.train(w, shards.next(), params, epoch, step, steps, s, r);
+            s.failures().at(FailureInjection.Point.BEFORE_WORK, epoch, step, steps);
+            for (boolean first = true; shards.hasNext(); first = false) {
+                ShardStep.train(w, shards.next(), params, epoch, step, steps, s, r, first);
+            }
         } finally {
             Worker.release(w);
         }
@@ -43,6 +46,7 @@ final class PartitionWork {
         StepResult one = new StepResult(paramCount, stateCount);
         Worker w = Worker.borrow(specText, capacity);
         try {
+            s.failures().at(FailureInjection.Point.BEFORE_WORK, epoch, step, steps);
             for (int k = 0; k < localSteps && step + k < steps; k++) {
                 Arrays.fill(one.grad, 0f);
                 Arrays.fill(one.stats, 0f);
@@ -50,7 +54,7 @@ final class PartitionWork {
                 one.correct = 0;
                 one.count = 0;
                 one.groups = 0;
-                for (Shard shard : shards) ShardStep.train(w, shard, local, epoch, step + k, steps, s, one);
+                for (int v = 0; v < shards.size(); v++) ShardStep.train(w, shards.get(v), local, epoch, step + k, steps, s, one, v == 0);
                 if (one.count == 0) continue;
                 float inv = 1f / one.count;
                 for (int i = 0; i < local.length; i++) local[i] -= lr * (one.grad[i] * inv + weightDecay * local[i]);

@@ -20,11 +20,25 @@ public final class ShardStep {
     private ShardStep() {
     }
 
-    /** Settings a step needs besides the parameters; small and serializable. */
-    public record Settings(long seed, boolean flip, boolean crop, Normalization norm) implements java.io.Serializable {
+    /** Settings a step needs besides the parameters; small and serializable. {@code failures} is a test hook. */
+    public record Settings(long seed, boolean flip, boolean crop, Normalization norm, FailureInjection failures)
+            implements java.io.Serializable {
+        public Settings(long seed, boolean flip, boolean crop, Normalization norm) {
+            this(seed, flip, crop, norm, FailureInjection.NONE);
+        }
     }
 
     public static void train(Worker w, Shard shard, float[] params, long epoch, int step, int steps, Settings s, StepResult into) {
+        train(w, shard, params, epoch, step, steps, s, into, false);
+    }
+
+    /**
+     * The shard's slice of step {@code step}; {@code first} says it is the first slice the partition
+     * computes in this step, where {@link FailureInjection} may interrupt it after the forward pass or
+     * once its gradient is in the partition's sums.
+     */
+    static void train(Worker w, Shard shard, float[] params, long epoch, int step, int steps, Settings s, StepResult into,
+                      boolean first) {
         CifarBlock block = shard.block;
         int[] order = shard.order(s.seed(), epoch);
         int from = ShardPlan.sliceStart(block.size(), step, steps), to = ShardPlan.sliceStart(block.size(), step + 1, steps);
@@ -51,10 +65,18 @@ public final class ShardStep {
         ctx.training = true;
         ctx.normGroupSize = 0;   // the slice is one batch-norm group
         ctx.dropoutSeed = Seeds.mix(s.seed(), 0xD50L);
-        into.loss += w.ws.trainStep(w.x, w.labels, 0, n, w.loss, 1f);
-        into.correct += w.ws.lastCorrect();
+        // Workspace.trainStep's forward, loss and backward, with the failure points between them
+        float[] logits = w.ws.forward(w.x, n);
+        int classes = w.net.outputShape().size();
+        int correct = Loss.correct(logits, n, classes, w.labels, 0);
+        double loss = w.loss.forwardBackward(logits, n, classes, w.labels, 0, w.dLogits, 1f);
+        if (first) s.failures().at(FailureInjection.Point.AFTER_FORWARD, epoch, step, steps);
+        w.ws.backward(w.dLogits, n);
+        into.loss += loss;
+        into.correct += correct;
         into.count += n;
         into.groups += 1;
+        if (first) s.failures().at(FailureInjection.Point.DURING_BACKWARD, epoch, step, steps);
     }
 
     /** Evaluation of every record of a shard with running statistics: loss, correct and the confusion matrix. */

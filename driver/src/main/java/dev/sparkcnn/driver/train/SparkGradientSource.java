@@ -31,9 +31,6 @@ import java.util.stream.IntStream;
  */
 public final class SparkGradientSource implements GradientSource {
 
-    /** Test hook: a system property "STEP" makes partition 0's first attempt fail at that global step. */
-    public static final String FAIL_ONCE_PROPERTY = "sparkcnn.test.failFirstAttemptAtStep";
-
     private final JavaSparkContext jsc;
     private final ShardPlan plan;
     private final JavaRDD<Shard> shards;
@@ -41,7 +38,6 @@ public final class SparkGradientSource implements GradientSource {
     private final String specText;
     private final int capacity, paramCount, stateCount, classes, partitions;
     private final ShardStep.Settings settings;
-    private final long failAtStep;
     private final boolean stream;
     private long globalStep;
     // exchange = stream: the running epoch job and its connection end
@@ -75,6 +71,9 @@ public final class SparkGradientSource implements GradientSource {
     private SparkGradientSource(JavaSparkContext jsc, long trainRecords, ShardSource train, ShardSource test, long testRecords,
                                 TrainConfig cfg, String specText, int partitions) {
         this.jsc = jsc;
+        dev.sparkcnn.driver.model.CifarCompatibility.require(
+                dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build(),
+                cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model());
         this.plan = new ShardPlan(trainRecords, cfg.shards());
         this.specText = specText;
         if (partitions > plan.shards()) {
@@ -90,15 +89,14 @@ public final class SparkGradientSource implements GradientSource {
             this.testShards = null;
         }
         long[] sums = shards.map(s -> Normalization.sums(s.block)).reduce(Normalization::add);
-        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), Normalization.fromSums(sums));
+        this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), Normalization.fromSums(sums),
+                FailureInjection.fromSystemProperty());
         this.capacity = plan.maxSlice(cfg.batchSize());
         Worker w = Worker.borrow(specText, capacity);
         paramCount = w.network().paramCount();
         stateCount = w.network().stateCount();
         classes = w.network().outputShape().size();
         Worker.release(w);
-        String fail = System.getProperty(FAIL_ONCE_PROPERTY);
-        this.failAtStep = fail == null ? -1 : Long.parseLong(fail);
         this.stream = cfg.get("exchange").equals("stream");
     }
 
@@ -173,17 +171,15 @@ public final class SparkGradientSource implements GradientSource {
      * One job: broadcast the parameters, run {@code task} in every partition (timing the parameter
      * fetch), collect the P results and add them in partition order, destroy the broadcast.
      */
-    private StepResult runJob(float[] params, long global, PartitionTask task) {
+    private StepResult runJob(float[] params, PartitionTask task) {
         long t0 = System.nanoTime();
         Broadcast<float[]> bc = jsc.broadcast(params);
         long t1 = System.nanoTime();
-        long failAt = failAtStep;
         try {
             List<StepResult> parts = shards.mapPartitions((Iterator<Shard> it) -> {
                 long f0 = System.nanoTime();
                 float[] p = bc.value();
                 long fetch = System.nanoTime() - f0;
-                failIfAsked(failAt, global);
                 StepResult r = task.run(it, p);
                 r.fetchNanos = fetch;
                 return List.of(r).iterator();
@@ -203,7 +199,8 @@ public final class SparkGradientSource implements GradientSource {
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
-        return runJob(params, globalStep++, (it, p) -> PartitionWork.step(spec, cap, it, p, epoch, step, steps, s, pc, sc));
+        globalStep++;
+        return runJob(params, (it, p) -> PartitionWork.step(spec, cap, it, p, epoch, step, steps, s, pc, sc));
     }
 
     @Override
@@ -211,9 +208,8 @@ public final class SparkGradientSource implements GradientSource {
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
-        long global = globalStep;
         globalStep += localSteps;
-        return runJob(params, global, (it, p) -> {
+        return runJob(params, (it, p) -> {
             List<Shard> mine = new ArrayList<>();
             it.forEachRemaining(mine::add);
             return PartitionWork.average(spec, cap, mine, p, epoch, step, steps, localSteps, lr, weightDecay, s, pc, sc);
@@ -247,7 +243,6 @@ public final class SparkGradientSource implements GradientSource {
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
-        long failAt = failAtStep, globalBase = globalStep - firstStep;
         JavaRDD<Shard> rdd = shards;
         epochJobFailure = null;
         epochOfJob = epoch;
@@ -259,10 +254,8 @@ public final class SparkGradientSource implements GradientSource {
                     List<Shard> mine = new ArrayList<>();
                     it.forEachRemaining(mine::add);
                     TaskContext tc = TaskContext.get();
-                    StreamExchange.serve(ep, tc.partitionId(), tc.attemptNumber(), (st, p) -> {
-                        failIfAsked(failAt, globalBase + st);
-                        return PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc);
-                    });
+                    StreamExchange.serve(ep, tc.partitionId(), tc.attemptNumber(),
+                            (st, p) -> PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc));
                     return java.util.Collections.<Integer>emptyIterator();
                 }).count();
             } catch (Throwable t) {
@@ -285,13 +278,6 @@ public final class SparkGradientSource implements GradientSource {
         exchange = null;
         epochJob = null;
         epochOfJob = -1;
-    }
-
-    private static void failIfAsked(long failAt, long global) {
-        TaskContext tc = TaskContext.get();
-        if (failAt == global && tc != null && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
-            throw new IllegalStateException("injected failure of partition 0, attempt 0, step " + global + " (test hook)");
-        }
     }
 
     private static StepResult mergeInOrder(List<StepResult> parts) {

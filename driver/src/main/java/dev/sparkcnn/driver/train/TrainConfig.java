@@ -75,6 +75,7 @@ public final class TrainConfig implements Serializable {
     /** Collects settings from files and overrides in order; later ones win. */
     public static final class Builder {
         private final Map<String, String> values = new TreeMap<>();
+        private final Map<String, String> sources = new TreeMap<>();
 
         public Builder file(Path file) {
             String text;
@@ -83,6 +84,11 @@ public final class TrainConfig implements Serializable {
             } catch (IOException e) {
                 throw new ConfigException("cannot read training config " + file + ": " + e.getMessage());
             }
+            return text(text, file.toString());
+        }
+
+        /** The settings of a config file's text; {@code source} names the file in errors ("FILE:LINE"). */
+        public Builder text(String text, String source) {
             String[] lines = text.split("\r?\n");
             for (int i = 0; i < lines.length; i++) {
                 String line = lines[i];
@@ -91,8 +97,8 @@ public final class TrainConfig implements Serializable {
                 line = line.trim();
                 if (line.isEmpty()) continue;
                 int eq = line.indexOf('=');
-                if (eq <= 0) throw new ConfigException(file + ":" + (i + 1) + ": expected 'key = value', got '" + line + "'");
-                set(line.substring(0, eq).trim(), line.substring(eq + 1).trim(), file + ":" + (i + 1));
+                if (eq <= 0) throw new ConfigException(source + ":" + (i + 1) + ": expected 'key = value', got '" + line + "'");
+                set(line.substring(0, eq).trim(), line.substring(eq + 1).trim(), source + ":" + (i + 1));
             }
             return this;
         }
@@ -103,9 +109,19 @@ public final class TrainConfig implements Serializable {
             if (!KEYS.containsKey(k)) {
                 throw new ConfigException(source + ": unknown key '" + key + "'; known keys: " + String.join(", ", KEYS.keySet()));
             }
-            values.put(k, value.trim());
-            validate(k, value.trim(), source);
+            values.put(k, validate(k, value.trim(), source));
+            sources.put(k, source);
             return this;
+        }
+
+        /** The keys set so far (not the defaults), each with its value: what a resumed run lays over its checkpoint. */
+        public Map<String, String> assigned() {
+            return java.util.Collections.unmodifiableMap(values);
+        }
+
+        /** Where key's value was set ("--lr", "conf/train/x.conf:3", ...), or null when it was not. */
+        public String sourceOf(String key) {
+            return sources.get(key);
         }
 
         public Builder set(String key, Object value) {
@@ -126,7 +142,12 @@ public final class TrainConfig implements Serializable {
         }
     }
 
-    private static void validate(String key, String v, String source) {
+    /**
+     * Checks a value and returns it in canonical form: the words of an enumerated key and booleans
+     * in lower case, so that every later comparison ({@code optimizer = Adam} is Adam, not the
+     * default) sees one spelling. Numbers are kept as written.
+     */
+    private static String validate(String key, String v, String source) {
         String where = source + ": " + key + " = " + v;
         switch (key) {
             case "epochs": case "batch.size": case "data.shards": case "average.every": case "checkpoint.keep":
@@ -158,33 +179,30 @@ public final class TrainConfig implements Serializable {
                 positiveInt(where, v);
                 break;
             case "augment":
-                oneOf(where, v, "true", "false", "flip");
-                break;
+                return oneOf(where, v, "true", "false", "flip");
             case "nesterov":
                 if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) throw new ConfigException(where + ": must be true or false");
-                break;
+                return v.toLowerCase(Locale.ROOT);
             case "optimizer":
-                oneOf(where, v, "sgd", "adam", "adamw");
-                break;
+                return oneOf(where, v, "sgd", "adam", "adamw");
             case "schedule":
-                oneOf(where, v, "constant", "step", "cosine");
-                break;
+                return oneOf(where, v, "constant", "step", "cosine");
             case "sync":
-                oneOf(where, v, "step", "average");
-                break;
+                return oneOf(where, v, "step", "average");
             case "exchange":
-                oneOf(where, v, "job", "stream");
-                break;
+                return oneOf(where, v, "job", "stream");
             case "model":
                 if (v.isEmpty()) throw new ConfigException(where + ": needs a spec file or name");
                 break;
             default:
                 break;
         }
+        return v;
     }
 
-    private static void oneOf(String where, String v, String... options) {
-        for (String o : options) if (o.equalsIgnoreCase(v)) return;
+    /** The option {@code v} names, in its canonical spelling; refused when it names none. */
+    private static String oneOf(String where, String v, String... options) {
+        for (String o : options) if (o.equalsIgnoreCase(v)) return o;
         throw new ConfigException(where + ": must be one of " + String.join(", ", options));
     }
 

@@ -24,6 +24,7 @@ import java.util.Map;
  *   check  finite(sums.loss, sums.grad)             // else stop; the last checkpoint stays
  *   update optimizer.step(params, sums.grad / sums.count, lr(step))
  *          running BN statistics += momentum * (mean of the step's group statistics - running)
+ *   check  params and statistics usable             // finite and below 1.8e19, else stop before any checkpoint
  * </pre>
  * With {@code sync = average} each "step" is a round of {@code average.every} local SGD steps in
  * every partition; the driver averages the partitions' parameters (weighted by samples) and feeds
@@ -135,28 +136,62 @@ public final class Trainer {
         return true;
     }
 
-    void restore(ModelFile ck, String source) {
+    /**
+     * Continues from checkpoint {@code ck} ({@code source} names it in errors). Refused, before anything
+     * is changed, when the checkpoint was written for another model or differs in any key that shapes
+     * training ({@link ResumedConfig#affectsTraining}), or when its arrays do not fit this model and optimizer.
+     */
+    public void restore(ModelFile ck, String source) {
         if (!ck.text("spec").equals(spec.text())) {
             throw new CheckpointException("checkpoint in " + source + " was written for another model spec; "
                     + "resume with the same model (or start a new run directory)");
         }
         TrainConfig saved = TrainConfig.fromText(ck.text("config"), source + " (config)");
-        for (String key : new String[] {"batch.size", "data.shards", "seed", "optimizer", "sync", "average.every", "augment"}) {
-            if (!saved.get(key).equals(cfg.get(key))) {
-                throw new CheckpointException("checkpoint in " + source + " has " + key + " = " + saved.get(key)
-                        + " but this run has " + key + " = " + cfg.get(key) + "; resuming would not continue the same run");
-            }
+        java.util.List<String> differences = ResumedConfig.trainingDifferences(saved, cfg);
+        if (!differences.isEmpty()) {
+            String key = differences.get(0);
+            throw new CheckpointException("checkpoint in " + source + " has " + key + " = " + saved.get(key)
+                    + " but this run has " + key + " = " + cfg.get(key) + "; resuming would not continue the same run");
         }
         float[] p = ck.floats("params"), s = ck.floats("state");
         if (p.length != params.length || s.length != state.length) {
-            throw new CheckpointException("checkpoint in " + source + " has " + p.length + " parameters, the model has " + params.length);
+            throw new CheckpointException("checkpoint in " + source + " has " + p.length + " parameters and " + s.length
+                    + " state values, the model has " + params.length + " and " + state.length);
+        }
+        long[] arrays = ck.longs("optimizer.arrays");
+        int expected = optimizer.state().length;
+        if (arrays.length != 1 || arrays[0] != expected) {
+            throw new CheckpointException("checkpoint in " + source + " has " + (arrays.length == 1 ? arrays[0] : "no count of")
+                    + " optimizer arrays, the " + cfg.get("optimizer") + " optimizer keeps " + expected);
+        }
+        float[][] opt = new float[expected][];
+        for (int i = 0; i < opt.length; i++) {
+            opt[i] = ck.floats("optimizer." + i);
+            if (opt[i].length != params.length) {
+                throw new CheckpointException("checkpoint in " + source + ": optimizer array " + i + " has " + opt[i].length
+                        + " values, the model has " + params.length + " parameters");
+            }
+        }
+        long[] progress = ck.longs("progress");
+        // a checkpoint at an epoch's last step is saved before the epoch is closed: step in epoch = steps per epoch
+        if (progress.length != 4 || progress[0] < 0 || progress[1] < 0 || progress[2] < 0 || progress[2] > stepsPerEpoch
+                || progress[3] < 0) {
+            throw new CheckpointException("checkpoint in " + source + " has progress " + java.util.Arrays.toString(progress)
+                    + "; expected (global step, epoch, step in epoch <= " + stepsPerEpoch + ", optimizer steps), none negative");
+        }
+        int bad = firstUnusable(p);
+        if (bad >= 0) {
+            throw new CheckpointException("checkpoint in " + source + " holds parameter " + bad + " (" + paramLayer(bad) + ") = " + p[bad]
+                    + ": not a usable model (diverged); resume from an earlier checkpoint or start again");
+        }
+        bad = firstUnusable(s);
+        if (bad >= 0) {
+            throw new CheckpointException("checkpoint in " + source + " holds batch-norm statistic " + bad + " (" + stateLayer(bad) + ") = "
+                    + s[bad] + ": not a usable model (diverged); resume from an earlier checkpoint or start again");
         }
         System.arraycopy(p, 0, params, 0, p.length);
         System.arraycopy(s, 0, state, 0, s.length);
-        float[][] opt = new float[(int) ck.longs("optimizer.arrays")[0]][];
-        for (int i = 0; i < opt.length; i++) opt[i] = ck.floats("optimizer." + i);
         optimizer.setState(opt);
-        long[] progress = ck.longs("progress");
         optimizer.setStepCount(progress[3]);
         globalStep = progress[0];
         epoch = (int) progress[1];
@@ -259,6 +294,7 @@ public final class Trainer {
         }
         optimizer.step(params, r.grad, lr);
         Network.applyStatistics(state, r.stats, r.groups, cfg.getFloat("bn.momentum"));
+        checkUpdated();
         long t2 = System.nanoTime();
         globalStep += rounds;
         stepInEpoch += rounds;
@@ -289,16 +325,65 @@ public final class Trainer {
     private void checkFinite(StepResult r) {
         if (r.count == 0) throw new IllegalStateException("step " + globalStep + " had no samples");
         if (!Double.isFinite(r.loss)) {
-            throw new TrainingDivergedException("loss is " + r.loss + " at step " + globalStep + " (epoch " + epoch
-                    + "); stopped before updating. Lower the learning rate (lr = " + cfg.get("lr") + ")"
-                    + (store != null ? "; the last good checkpoint in " + store.location() + " is kept" : ""));
+            throw diverged("loss is " + r.loss + " at step " + globalStep + " (epoch " + epoch + "); stopped before updating");
         }
         for (int i = 0; i < r.grad.length; i++) {
             if (!Float.isFinite(r.grad[i])) {
-                throw new TrainingDivergedException("gradient element " + i + " is " + r.grad[i] + " at step " + globalStep
-                        + "; stopped before updating. Lower the learning rate (lr = " + cfg.get("lr") + ")"
-                        + (store != null ? "; the last good checkpoint in " + store.location() + " is kept" : ""));
+                throw diverged("gradient element " + i + " (" + paramLayer(i) + ") is " + r.grad[i] + " at step " + globalStep
+                        + "; stopped before updating");
             }
         }
+    }
+
+    /**
+     * The updated parameters and batch-norm statistics must be usable before anything can checkpoint
+     * them: a finite loss and gradient can still give parameters of ~1e29 when the learning rate is
+     * huge, and only the next step's loss would show it, after a checkpoint had kept them.
+     */
+    private void checkUpdated() {
+        int bad = firstUnusable(params);
+        if (bad >= 0) {
+            throw diverged("parameter " + bad + " (" + paramLayer(bad) + ") is " + params[bad] + " after the update of step "
+                    + globalStep + " (epoch " + epoch + "); stopped before any checkpoint of it");
+        }
+        bad = firstUnusable(state);
+        if (bad >= 0) {
+            throw diverged("batch-norm statistic " + bad + " (" + stateLayer(bad) + ") is " + state[bad] + " after the update of step "
+                    + globalStep + " (epoch " + epoch + "); stopped before any checkpoint of it");
+        }
+    }
+
+    private TrainingDivergedException diverged(String what) {
+        return new TrainingDivergedException(what + ". Lower the learning rate (lr = " + cfg.get("lr") + ")"
+                + (store != null ? "; the last good checkpoint in " + store.location() + " is kept" : ""));
+    }
+
+    /**
+     * Largest magnitude a parameter or statistic may have: sqrt(Float.MAX_VALUE), about 1.8e19. The
+     * product of two larger values overflows float32, so a network holding them computes infinities
+     * two layers on; such a value means the run has diverged even while it is still finite.
+     */
+    static final float LARGEST_USABLE = (float) Math.sqrt(Float.MAX_VALUE);
+
+    /** Index of the first value that is not finite or beyond {@link #LARGEST_USABLE}, or -1. */
+    static int firstUnusable(float[] a) {
+        for (int i = 0; i < a.length; i++) if (!(Math.abs(a[i]) <= LARGEST_USABLE)) return i;
+        return -1;
+    }
+
+    /** "layer 3 (conv2d)": the layer that owns parameter i. */
+    private String paramLayer(int i) {
+        for (dev.sparkcnn.kernels.layers.Layer l : net.layers()) {
+            if (i >= l.paramOffset() && i < l.paramOffset() + l.paramCount()) return "layer " + l.index() + " (" + l.kind() + ")";
+        }
+        return "no layer";
+    }
+
+    /** "layer 1 (batchnorm)": the layer that owns state value i. */
+    private String stateLayer(int i) {
+        for (dev.sparkcnn.kernels.layers.Layer l : net.layers()) {
+            if (i >= l.stateOffset() && i < l.stateOffset() + l.stateCount()) return "layer " + l.index() + " (" + l.kind() + ")";
+        }
+        return "no layer";
     }
 }

@@ -27,6 +27,7 @@ public final class Worker {
     final float[] x;
     final int[] labels;
     final Loss loss;
+    final float[] dLogits;
     private ImageFiller filler;
     private Normalization fillerNorm;
 
@@ -34,8 +35,14 @@ public final class Worker {
         this.key = key;
         ModelSpec spec = ModelSpec.parse(specText, "model");
         this.net = spec.build();
-        this.ws = net.newWorkspace(capacity, Gemms.create());
-        this.x = new float[capacity * net.inputShape().size()];
+        try {
+            this.ws = net.newWorkspace(capacity, Gemms.create());
+            this.x = new float[Math.multiplyExact(capacity, net.inputShape().size())];
+            this.dLogits = new float[Math.multiplyExact(capacity, net.outputShape().size())];
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("the model's buffers for " + capacity + " images (the largest slice of a step) do not "
+                    + "fit in Java arrays: make the model smaller, or lower batch.size or raise data.shards", e);
+        }
         this.labels = new int[capacity];
         this.loss = Loss.named(spec.loss());
         ws.context().sampleKeys = new long[capacity];

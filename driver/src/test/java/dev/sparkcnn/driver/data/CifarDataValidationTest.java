@@ -44,25 +44,50 @@ class CifarDataValidationTest {
     }
 
     @Test
+    void aDirectoryMustHoldEveryStandardFileAndNeverLendsItsTestSet(@TempDir Path dir) throws Exception {
+        // only the test set: it used to become the training set (every *.bin), while also being the test set
+        write(dir.resolve("test_batch.bin"), 3, -1, 0);
+        write(dir.resolve("extra.bin"), 3, -1, 0);
+        String m = assertThrows(DataException.class, () -> CifarFiles.resolve(dir.toString(), CifarRecords.TRAIN_FILES, CONF)).getMessage();
+        assertTrue(m.contains("no CIFAR-10 files in " + dir) && m.contains("data_batch_1.bin") && m.contains("extra.bin, test_batch.bin")
+                && m.contains("glob"), m);
+        // some standard files missing: refused by name, never a smaller training set
+        write(dir.resolve("data_batch_1.bin"), 3, -1, 0);
+        write(dir.resolve("data_batch_3.bin"), 3, -1, 0);
+        m = assertThrows(DataException.class, () -> CifarFiles.resolve(dir.toString(), CifarRecords.TRAIN_FILES, CONF)).getMessage();
+        assertTrue(m.contains("lacks data_batch_2.bin, data_batch_4.bin, data_batch_5.bin")
+                && m.contains("it has data_batch_1.bin, data_batch_3.bin"), m);
+        // a glob that takes in the test set, or training and test data that share a file, are refused
+        CifarFiles all = CifarFiles.resolve(dir + "/*.bin", CifarRecords.TRAIN_FILES, CONF);
+        m = assertThrows(DataException.class, () -> all.checkTrainingSet(null)).getMessage();
+        assertTrue(m.contains("test_batch.bin") && m.contains("leak"), m);
+        CifarFiles train = CifarFiles.resolve(dir + "/data_batch_*.bin", CifarRecords.TRAIN_FILES, CONF);
+        CifarFiles test = CifarFiles.resolve(dir.resolve("data_batch_3.bin").toString(), List.of(CifarRecords.TEST_FILE), CONF);
+        m = assertThrows(DataException.class, () -> train.checkTrainingSet(test)).getMessage();
+        assertTrue(m.contains("data_batch_3.bin is both in the training data"), m);
+        train.checkTrainingSet(CifarFiles.resolve(dir.resolve("test_batch.bin").toString(), List.of(), CONF));
+    }
+
+    @Test
     void truncatedFileIsNamedWithItsSize(@TempDir Path dir) throws Exception {
         write(dir.resolve("data_batch_1.bin"), 5, -1, 0);
         Path bad = dir.resolve("data_batch_2.bin");
         write(bad, 5, -1, 0);
         byte[] cut = Files.readAllBytes(bad);
         Files.write(bad, java.util.Arrays.copyOf(cut, cut.length - 100));
-        String m = assertThrows(DataException.class, () -> CifarFiles.resolve(dir.toString(), CifarRecords.TRAIN_FILES, CONF)).getMessage();
+        String m = assertThrows(DataException.class, () -> CifarFiles.resolve(dir + "/data_batch_*.bin", CifarRecords.TRAIN_FILES, CONF)).getMessage();
         assertTrue(m.contains("data_batch_2.bin") && m.contains((5 * 3073 - 100) + " bytes") && m.contains("not a multiple of the 3073"), m);
     }
 
     @Test
-    void globAndDirectoryResolveInNameOrder(@TempDir Path dir) throws Exception {
+    void globsResolveInNameOrder(@TempDir Path dir) throws Exception {
         write(dir.resolve("data_batch_2.bin"), 3, -1, 0);
         write(dir.resolve("data_batch_1.bin"), 2, -1, 0);
         write(dir.resolve("test_batch.bin"), 4, -1, 0);
         CifarFiles files = CifarFiles.resolve("file://" + dir + "/data_batch_*.bin", CifarRecords.TRAIN_FILES, CONF);
         assertEquals(5, files.records());
         assertTrue(files.uris().get(0).endsWith("data_batch_1.bin"));
-        assertEquals(5, CifarFiles.resolve(dir.toString(), CifarRecords.TRAIN_FILES, CONF).records());
+        assertEquals(5, CifarFiles.resolve(dir + "/data_batch_[12].bin", CifarRecords.TRAIN_FILES, CONF).records());
         byte[] labels = new byte[3], pixels = new byte[3 * 3072];
         files.read(1, 4, labels, pixels, CONF);   // last record of file 1, first two of file 2
         assertEquals(1, labels[0]);
@@ -74,7 +99,7 @@ class CifarDataValidationTest {
     void labelOutOfRangeIsReportedWithFileAndRecordBeforeTraining(@TempDir Path dir) throws Exception {
         write(dir.resolve("data_batch_1.bin"), 10, -1, 0);
         write(dir.resolve("data_batch_2.bin"), 10, 7, 12);
-        CifarFiles files = CifarFiles.resolve(dir.toString(), CifarRecords.TRAIN_FILES, CONF);
+        CifarFiles files = CifarFiles.resolve(dir + "/data_batch_*.bin", CifarRecords.TRAIN_FILES, CONF);
         TrainConfig cfg = TrainConfig.builder().set("data.shards", 4).build();
         String spec = dev.sparkcnn.kernels.spec.ModelSpec.resolve("lenet5").text();
         DataException e = assertThrows(DataException.class,

@@ -116,7 +116,7 @@ class TaskTrainerTest {
         try (TaskTrainer.SharedData data = TaskTrainer.SharedData.broadcast(SparkTestContext.get(), train, null)) {
             TaskTrainer t = new TaskTrainer(SparkTestContext.get(), data, cfg, TrainingFixture.spec(cfg.model()), null, null);
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::run);
-            assertTrue(e.getMessage().contains("stopped before updating") && e.getMessage().contains("lr = 1"), e.getMessage());
+            assertTrue(e.getMessage().contains("Lower the learning rate (lr = 1") && e.getMessage().contains("step"), e.getMessage());
             assertEquals(0, t.epoch(), "no epoch finished");
         }
     }

@@ -77,11 +77,19 @@ public final class Sweep {
                             + out.resolve(COPY) + " was run there; use a new --out, or restore the sweep file");
                 }
             } else {
-                Files.createDirectories(out);
                 if (Files.exists(out.resolve("trials"))) {
                     throw new SweepException(out + " has a trials folder but no " + PLAN + ": not a sweep directory this tool "
                             + "can continue; use a new --out");
                 }
+                if (Files.isDirectory(out)) {
+                    try (var entries = Files.list(out)) {
+                        if (entries.findAny().isPresent()) {
+                            throw new SweepException(out + " is not empty and has no " + PLAN + ": not a sweep directory (a run "
+                                    + "directory?); a new sweep needs a new or empty --out");
+                        }
+                    }
+                }
+                Files.createDirectories(out);
                 Files.writeString(out.resolve(COPY), file.text(), StandardCharsets.UTF_8);
                 TrialRunner.writeAtomically(planFile, plan);
             }

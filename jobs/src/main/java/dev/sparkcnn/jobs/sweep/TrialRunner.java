@@ -77,7 +77,7 @@ final class TrialRunner {
             spec.build();   // shapes that do not fit fail here, before any data moves
             Configuration hadoop = jsc.hadoopConfiguration();
             Normalization norm;
-            try (MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl").toString(), hadoop, false)) {
+            try (MetricsLog metrics = new MetricsLog(local(dir.resolve("metrics.jsonl")), hadoop, false)) {
                 if (shared != null) {
                     partitions = 1;
                     say("%s started in single tasks: %s", trial.name(), trial.describe());
@@ -99,7 +99,7 @@ final class TrialRunner {
                 }
             }
             if (progress.bestParams != null) {
-                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(dir.resolve(MODEL).toString(), hadoop);
+                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(local(dir.resolve(MODEL)), hadoop);
             }
             reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
         } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {
@@ -182,6 +182,14 @@ final class TrialRunner {
     }
 
     /** Writes to a temporary file beside {@code file} and renames it, so readers see the whole file or none. */
+    /**
+     * A local file as a Hadoop path: "file:" and the plain absolute path (which Hadoop encodes itself; a URI's
+     * %20 would be encoded twice), never the default file system, which may be HDFS.
+     */
+    static String local(Path file) {
+        return "file:" + file.toAbsolutePath();
+    }
+
     static void writeAtomically(Path file, String text) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {

@@ -112,7 +112,8 @@ class SweepRunTest {
 
     @Test
     void trialsInSingleTasksTrainExactlyTheModelsOfOnePartitionTrials(@TempDir Path dir) throws Exception {
-        // two at a time on local[2]: placement cluster gives each trial 1 partition, the run placement task makes in one task
+        // two at a time on local[2]: placement cluster gives each trial 1 partition, the run placement task makes in one task;
+        // the sweep directories have a space in their names (the FAIR pool file once reached Spark URI-encoded, and failed)
         Path file = dir.resolve("placement.sweep");
         Files.writeString(file, COMMON + String.join("\n",
                 "search = grid",
@@ -122,18 +123,18 @@ class SweepRunTest {
                 "set.augment = true",
                 "space.lr = grid(0.003, 0.001)",
                 ""));
-        String[] task = sweep(file, dir.resolve("task"), "--trials-placement", "task");
+        String[] task = sweep(file, dir.resolve("task run"), "--trials-placement", "task");
         assertEquals("0", task[0], task[2]);
         assertTrue(task[1].contains("2 at a time in single tasks") && task[1].contains("trial-001 started in single tasks"), task[1]);
-        String[] cluster = sweep(file, dir.resolve("cluster"), "--trials-placement", "cluster");
+        String[] cluster = sweep(file, dir.resolve("cluster run"), "--trials-placement", "cluster");
         assertEquals("0", cluster[0], cluster[2]);
         assertTrue(cluster[1].contains("2 at a time on 1 partition each"), cluster[1]);
         for (int id = 1; id <= 2; id++) {
             String t = String.format("trials/trial-%03d/", id);
-            assertArrayEquals(Files.readAllBytes(dir.resolve("cluster").resolve(t + "model.scnn")),
-                    Files.readAllBytes(dir.resolve("task").resolve(t + "model.scnn")), t + "model.scnn");
-            List<String> a = Files.readAllLines(dir.resolve("cluster").resolve(t + "metrics.jsonl"));
-            List<String> b = Files.readAllLines(dir.resolve("task").resolve(t + "metrics.jsonl"));
+            assertArrayEquals(Files.readAllBytes(dir.resolve("cluster run").resolve(t + "model.scnn")),
+                    Files.readAllBytes(dir.resolve("task run").resolve(t + "model.scnn")), t + "model.scnn");
+            List<String> a = Files.readAllLines(dir.resolve("cluster run").resolve(t + "metrics.jsonl"));
+            List<String> b = Files.readAllLines(dir.resolve("task run").resolve(t + "metrics.jsonl"));
             assertEquals(a.size(), b.size(), t + "metrics.jsonl records");
             for (int i = 0; i < a.size(); i++) {
                 Map<String, Object> x = Json.parseObject(a.get(i)), y = Json.parseObject(b.get(i));

@@ -140,6 +140,7 @@ public final class ModelSpec {
         int inputLine = 0;
         String loss = "softmax";
         float margin = 1f;
+        int lossLine = 0;
         List<LayerLine> layers = new ArrayList<>();
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -153,6 +154,9 @@ public final class ModelSpec {
             String kind = tokens[0].toLowerCase(Locale.ROOT);
             String where = source + ":" + lineNo;
             if (kind.equals("input")) {
+                if (lossLine > 0) {
+                    throw new SpecException(where + ": 'input' after the loss on line " + lossLine + "; the loss must be the spec's last line");
+                }
                 if (input != null) throw new SpecException(where + ": a second 'input' line (the first is on line " + inputLine + ")");
                 if (!layers.isEmpty()) throw new SpecException(where + ": 'input' must come before the first layer");
                 if (tokens.length != 2) throw new SpecException(where + ": expected 'input CxHxW', e.g. 'input 3x32x32'");
@@ -164,7 +168,13 @@ public final class ModelSpec {
                 inputLine = lineNo;
                 continue;
             }
+            if (lossLine > 0) {
+                throw new SpecException(where + ": '" + tokens[0] + "' after the loss on line " + lossLine
+                        + "; the loss must be the spec's last line");
+            }
             if (kind.equals("loss")) {
+                if (layers.isEmpty()) throw new SpecException(where + ": 'loss' before any layer; the loss must be the spec's last line");
+                lossLine = lineNo;
                 if (tokens.length < 2) throw new SpecException(where + ": expected 'loss softmax' or 'loss svm [margin=1]'");
                 loss = tokens[1].toLowerCase(Locale.ROOT);
                 if (!loss.equals("softmax") && !loss.equals("svm")) {
@@ -239,10 +249,23 @@ public final class ModelSpec {
         return margin;
     }
 
-    /** Infers every shape and builds the network (no batch memory yet). */
+    /**
+     * Floats one array can hold: the bound on a layer's parameters, on one sample's activation and
+     * scratch, and on the whole model's parameters (each is one flat float array).
+     */
+    public static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    /**
+     * Infers every shape and builds the network (no batch memory yet). Sizes are computed in 64 bits
+     * first, so a layer too large for the int arithmetic of the kernels is refused by file, line and
+     * layer with its numbers, rather than overflowing.
+     */
     public Network build() {
         List<Layer> built = new ArrayList<>();
         Shape shape = input;
+        long totalParams = 0;
+        fits(source + ":" + inputLine + ": input " + input, "input floats per image",
+                (long) input.channels() * input.height() * input.width());
         for (int i = 0; i < layers.size(); i++) {
             LayerLine l = layers.get(i);
             String where = source + ":" + l.line() + ": layer " + i + " (" + l.kind() + ") with input " + shape;
@@ -251,15 +274,79 @@ public final class ModelSpec {
                 layer = create(l, shape, where);
             } catch (ShapeException e) {
                 throw new SpecException(where + ": " + e.getMessage());
+            } catch (SpecException e) {
+                throw e;
+            } catch (ArithmeticException | IllegalArgumentException e) {
+                throw new SpecException(where + ": its sizes do not fit 32-bit array indices (" + e.getMessage() + "); make it smaller");
             }
+            totalParams += layer.paramCount();
+            fits(where, "parameters of the whole model (up to this layer)", totalParams);
             built.add(layer);
             shape = layer.outputShape();
         }
         return new Network(input, built);
     }
 
+    private static void fits(String where, String what, long value) {
+        if (value > MAX_ARRAY) {
+            throw new SpecException(String.format(Locale.ROOT, "%s: %,d %s, more than the %,d one float array holds; make it smaller",
+                    where, value, what, MAX_ARRAY));
+        }
+    }
+
+    /** The window arithmetic (padded input, dilated window) of both axes must fit an int. */
+    private static void windowFits(String where, long h, long w, int[] size, int[] pad, int[] dil) {
+        long[] extents = {h + 2L * pad[0], w + 2L * pad[1], (long) dil[0] * (size[0] - 1) + 1, (long) dil[1] * (size[1] - 1) + 1};
+        for (long e : extents) {
+            if (e > Integer.MAX_VALUE) {
+                throw new SpecException(String.format(Locale.ROOT, "%s: size %dx%d, pad %dx%d, dilation %dx%d make a window or padded "
+                        + "input of %,d pixels, beyond 32-bit sizes; make them smaller", where, size[0], size[1], pad[0], pad[1], dil[0], dil[1], e));
+            }
+        }
+    }
+
+    /** The sizes of layer {@code l} in 64 bits, refused when any would overflow the kernels' int arithmetic. */
+    private static void checkSizes(LayerLine l, Shape in, Args a, String where) {
+        long c = in.channels(), h = in.height(), w = in.width();
+        switch (l.kind()) {
+            case "conv": {
+                int[] size = a.pair("size", null);
+                int[] dil = a.pair("dilation", new int[] {1, 1});
+                long filters = a.positive("filters", null);
+                long rows = c * size[0] * size[1];
+                fits(where, "parameters (" + filters + " filters of " + c + "x" + size[0] + "x" + size[1] + ")", filters * rows + filters);
+                fits(where, "weights per filter", rows);
+                // the output plane is at most the padded input's
+                int[] pad = a.pair("pad", new int[] {0, 0});
+                long plane = (h + 2L * pad[0]) * (w + 2L * pad[1]);
+                fits(where, "output floats per image (" + filters + " filters)", filters * plane);
+                fits(where, "im2col floats per image", 2 * rows * plane);
+                windowFits(where, h, w, size, pad, dil);
+                break;
+            }
+            case "maxpool":
+            case "avgpool":
+                windowFits(where, h, w, a.pair("size", null), a.pair("pad", new int[] {0, 0}), new int[] {1, 1});
+                break;
+            case "fc": {
+                long units = a.positive("units", null);
+                fits(where, "parameters (" + units + " units x " + (c * h * w) + " inputs)", units * c * h * w + units);
+                break;
+            }
+            case "residual": {
+                long filters = a.positive("filters", null);
+                fits(where, "parameters (" + filters + " filters)", filters * (c * 9 + filters * 9 + c + 8));
+                fits(where, "floats per image (" + filters + " filters)", 2 * 9 * Math.max(c, filters) * h * w);
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
     private static Layer create(LayerLine l, Shape in, String where) {
         Args a = new Args(l.args(), where);
+        checkSizes(l, in, a, where);
         switch (l.kind()) {
             case "conv": {
                 int[] size = a.pair("size", null);

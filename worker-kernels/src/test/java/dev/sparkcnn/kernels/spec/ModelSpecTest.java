@@ -126,6 +126,40 @@ class ModelSpecTest {
     }
 
     @Test
+    void sizesBeyondTheKernelsIntArithmeticAreRefusedByFileLineAndLayer() {
+        // once a bare "integer overflow" from deep inside the network constructor
+        String m = error("input 3x32x32\nconv filters=8 size=3 pad=1\nrelu\n\nconv filters=99999999 size=5 pad=2\nfc units=10");
+        assertTrue(m.startsWith("test.model:5: layer 2 (conv) with input 8x32x32") && m.contains("parameters (99999999 filters of 8x5x5)")
+                && m.contains("20,099,999,799") && m.contains("more than the 2,147,483,639 one float array holds"), m);
+        m = error("input 3x32x32\nconv filters=3000000 size=1\nfc units=10");
+        assertTrue(m.startsWith("test.model:2: layer 0 (conv)") && m.contains("output floats per image"), m);
+        m = error("input 3x32x32\nfc units=700000");
+        assertTrue(m.startsWith("test.model:2: layer 0 (fc) with input 3x32x32") && m.contains("700000 units x 3072 inputs"), m);
+        m = error("input 3x32x32\nfc units=50000\nfc units=50000");
+        assertTrue(m.startsWith("test.model:3: layer 1 (fc)"), m);
+        m = error("input 3x50000x50000\nrelu");
+        assertTrue(m.startsWith("test.model:1: input 3x50000x50000") && m.contains("input floats per image"), m);
+        m = error("input 3x32x32\nconv filters=4 size=3 pad=2000000000 round=floor\nfc units=10");
+        assertTrue(m.startsWith("test.model:2: layer 0 (conv)"), m);
+        m = error("input 3x32x32\nresidual filters=40000\nfc units=10");
+        assertTrue(m.startsWith("test.model:2: layer 0 (residual)") && m.contains("parameters (40000 filters)"), m);
+        // the whole model: layers that fit one by one but not together
+        m = error("input 3x32x32\nfc units=400000\nfc units=3000\n");   // 1.23e9 and 1.2e9 parameters
+        assertTrue(m.startsWith("test.model:3: layer 1 (fc)") && m.contains("parameters of the whole model"), m);
+    }
+
+    @Test
+    void theLossMustBeTheLastLine() {
+        String m = assertThrows(SpecException.class, () -> ModelSpec.parse("input 3x32x32\nfc units=10\nloss softmax\nrelu\n", "t.model")).getMessage();
+        assertTrue(m.startsWith("t.model:4:") && m.contains("'relu' after the loss on line 3"), m);
+        m = assertThrows(SpecException.class, () -> ModelSpec.parse("input 3x32x32\nfc units=10\nloss svm\n# fine\nloss softmax\n", "t.model")).getMessage();
+        assertTrue(m.startsWith("t.model:5:") && m.contains("after the loss on line 3"), m);
+        m = assertThrows(SpecException.class, () -> ModelSpec.parse("input 3x32x32\nloss softmax\nfc units=10\n", "t.model")).getMessage();
+        assertTrue(m.startsWith("t.model:2:") && m.contains("before any layer"), m);
+        assertEquals("svm", ModelSpec.parse("input 3x32x32\nfc units=10\nloss svm margin=2   # last\n\n# trailing comment\n", "t").loss());
+    }
+
+    @Test
     void missingFileIsNamed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path missing = dir.resolve("nope.model");
         String m = assertThrows(SpecException.class, () -> ModelSpec.load(missing)).getMessage();

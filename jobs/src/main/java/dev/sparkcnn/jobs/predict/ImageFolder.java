@@ -1,0 +1,82 @@
+package dev.sparkcnn.jobs.predict;
+
+import dev.sparkcnn.kernels.data.CifarRecords;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The PNG and JPEG images of a local folder, decoded one at a time into the CIFAR layout (3x32x32
+ * uint8, CHW). An image's declared size is read from its header and checked against a pixel cap
+ * before anything is decoded: a file of a hundred bytes can declare 16000x16000 pixels and make a
+ * decoder allocate most of a gigabyte. Images of another size are resized ({@link Bilinear}).
+ */
+public final class ImageFolder {
+
+    /** Default cap on an image's declared pixels: 4096 x 4096 (64 MB decoded). */
+    public static final long DEFAULT_MAX_PIXELS = 4096L * 4096L;
+
+    private final List<Path> files;
+    private final long maxPixels;
+
+    private ImageFolder(List<Path> files, long maxPixels) {
+        this.files = files;
+        this.maxPixels = maxPixels;
+    }
+
+    /** The images in {@code dir} (by name: .png, .jpg, .jpeg, any case), in name order; null when there are none. */
+    public static ImageFolder of(Path dir, long maxPixels) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$")).sorted().toList();
+        }
+        return files.isEmpty() ? null : new ImageFolder(files, maxPixels);
+    }
+
+    public List<Path> files() {
+        return files;
+    }
+
+    /** One decoded image: the CIFAR bytes and a note for the CSV ("" or "resized from WxH"). */
+    public record Image(byte[] chw, String note) {
+    }
+
+    /** Decodes image {@code i}, checking its declared size first. */
+    public Image read(int i) throws IOException {
+        Path file = files.get(i);
+        BufferedImage img;
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) throw new IllegalArgumentException(file + " is not a readable PNG or JPEG image");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);   // from the header only
+                if (w <= 0 || h <= 0 || (long) w * h > maxPixels) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "%s declares %dx%d = %,d pixels, more than the cap of %,d "
+                            + "(--max-image-pixels): refused before decoding; shrink it, or raise the cap if it is genuine",
+                            file, w, h, (long) w * h, maxPixels));
+                }
+                img = reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith(file.toString())) throw e;
+                throw new IllegalArgumentException(file + " is not a readable PNG or JPEG image: " + e.getMessage(), e);
+            } finally {
+                reader.dispose();
+            }
+        }
+        int w = img.getWidth(), h = img.getHeight();
+        int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
+        if (w == CifarRecords.WIDTH && h == CifarRecords.HEIGHT) return new Image(Bilinear.resizeToChw(rgb, w, h, w, h), "");
+        return new Image(Bilinear.resizeToChw(rgb, w, h, CifarRecords.WIDTH, CifarRecords.HEIGHT), "resized from " + w + "x" + h);
+    }
+}
