@@ -101,7 +101,10 @@ public final class LocalHadoopCluster implements AutoCloseable {
         yconf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 100.0f);
         yconf.setBoolean(YarnConfiguration.RM_SCHEDULER_INCLUDE_PORT_IN_NODE_NAME, true);
         // Containers start java as $JAVA_HOME/bin/java: give them this JVM's, whatever the caller's environment says.
-        yconf.set(YarnConfiguration.NM_ADMIN_USER_ENV, "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX,JAVA_HOME=" + System.getProperty("java.home"));
+        yconf.set(YarnConfiguration.NM_ADMIN_USER_ENV + ".JAVA_HOME", System.getProperty("java.home"));
+        // SPARK_LOCAL_IP of this process (deploy/hadoop/start and the tests set 127.0.0.1) reaches containers that do
+        // not set it, so Spark in a container binds to loopback like everything of this one-machine cluster.
+        yconf.set(YarnConfiguration.NM_ENV_WHITELIST, YarnConfiguration.DEFAULT_NM_ENV_WHITELIST + ",SPARK_LOCAL_IP");
         yconf.set(YarnConfiguration.RM_HOSTNAME, "127.0.0.1");
         yconf.setBoolean(YarnConfiguration.LOG_AGGREGATION_ENABLED, false);
         yconf.setBoolean(YarnConfiguration.TIMELINE_SERVICE_ENABLED, false);
