@@ -96,6 +96,11 @@ final class TrainJob implements Callable<Integer> {
         }
         ModelSpec spec = ModelSpec.resolve(cfg.model());
         spec.build();   // shape errors before Spark starts
+        String conflict = GangScheduling.dynamicAllocationConflict(cfg, spark.conf);
+        if (conflict != null) {
+            System.err.println("error: " + conflict);
+            return 2;
+        }
         Configuration hadoop = new Configuration();
         CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, hadoop);
         CifarFiles test = testFiles(hadoop);
@@ -112,6 +117,7 @@ final class TrainJob implements Callable<Integer> {
         JavaSparkContext jsc = SparkContexts.start("spark-cnn train " + cfg.model(), spark.master, spark.conf);
         try {
             int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
+            if (GangScheduling.needed(cfg)) GangScheduling.awaitSlots(jsc, p, cfg.get("exchange"));
             System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s%n",
                     cfg.model(), spec.build().paramCount(), train, test == null ? "none" : test, p, jsc.master());
             try (SparkGradientSource source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);

@@ -3,9 +3,13 @@ package dev.sparkcnn.driver.checkpoint;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -44,20 +48,46 @@ public final class CheckpointStore {
         return target.toString();
     }
 
-    /** Writes bytes to a temporary sibling, then renames it over {@code target}. */
+    /**
+     * Writes bytes to a temporary sibling, then renames it over {@code target} in one step: a reader
+     * sees the old file or the new one, never none, and a write that fails midway leaves the old one.
+     * HDFS replaces a file atomically only through a rename with overwrite (FileContext); the local
+     * file system's rename already replaces atomically (POSIX rename). A file system with neither
+     * falls back to delete-then-rename.
+     */
     public static void writeAtomically(Path target, byte[] bytes, Configuration conf) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
         try {
             FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(target, conf);
             fs.mkdirs(target.getParent());
-            try (FSDataOutputStream out = fs.create(tmp, true)) {
+            FSDataOutputStream out = fs.create(tmp, true);
+            try {
                 out.write(bytes);
                 out.hsync();
+            } catch (IOException e) {
+                // not try-with-resources: HDFS rethrows the same exception from close(), which cannot suppress itself
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // the write's own failure is the one to report
+                }
+                fs.delete(tmp, false);
+                throw e;
             }
-            if (fs.exists(target) && !fs.delete(target, false)) {
-                throw new IOException("cannot replace " + target);
+            out.close();
+            if (fs instanceof RawLocalFileSystem || !fs.exists(target)) {
+                if (!fs.rename(tmp, target)) throw new IOException("rename " + tmp + " -> " + target + " failed");
+                return;
             }
-            if (!fs.rename(tmp, target)) throw new IOException("rename " + tmp + " -> " + target + " failed");
+            FileContext fc;
+            try {
+                fc = FileContext.getFileContext(fs.getUri(), conf);
+            } catch (UnsupportedFileSystemException e) {
+                if (!fs.delete(target, false)) throw new IOException("cannot replace " + target);
+                if (!fs.rename(tmp, target)) throw new IOException("rename " + tmp + " -> " + target + " failed");
+                return;
+            }
+            fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new CheckpointException("cannot write " + target + ": " + e.getMessage(), e);
         }

@@ -59,7 +59,7 @@ public final class YarnPreflight {
                     spark.getOption(cluster ? "spark.driver.memoryOverhead" : "spark.yarn.am.memoryOverhead"),
                     cluster ? "--driver-cores" : "spark.yarn.am.cores",
                     Integer.parseInt(cluster ? spark.get("spark.driver.cores", "1") : spark.get("spark.yarn.am.cores", "1")), max);
-            checkContainer("executors", "--executor-memory", spark.get("spark.executor.memory", "1g"),
+            checkContainer("each executor", "--executor-memory", spark.get("spark.executor.memory", "1g"),
                     spark.getOption("spark.executor.memoryOverhead"), "--executor-cores",
                     Integer.parseInt(spark.get("spark.executor.cores", "1")), max);
         } catch (IOException | YarnException e) {

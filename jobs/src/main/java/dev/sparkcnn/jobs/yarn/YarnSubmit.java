@@ -70,7 +70,7 @@ public final class YarnSubmit {
     }
 
     /** The spark-submit arguments to run: {@code args} plus {@code spark.yarn.archive}, after the checks. */
-    static String[] prepare(String[] args, Map<String, String> env, PrintStream log) throws IOException {
+    public static String[] prepare(String[] args, Map<String, String> env, PrintStream log) throws IOException {
         String missing = missingConfiguration(env);
         if (missing != null) throw new YarnPreflight.Refused(missing);
         Configuration hadoop = hadoopConfiguration(env);
