@@ -1,6 +1,7 @@
 package dev.sparkcnn.jobs.yarn;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.spark.SparkConf;
 import org.apache.spark.deploy.SparkSubmit;
 
@@ -75,6 +76,11 @@ public final class YarnSubmit {
         if (missing != null) throw new YarnPreflight.Refused(missing);
         Configuration hadoop = hadoopConfiguration(env);
         SparkConf spark = resolve(args);
+        if (spark.contains("spark.kerberos.principal") && spark.contains("spark.kerberos.keytab")) {
+            // a kerberized cluster: log in as spark-submit will, so the checks and the upload below are authenticated too
+            UserGroupInformation.setConfiguration(hadoop);
+            UserGroupInformation.loginUserFromKeytab(spark.get("spark.kerberos.principal"), spark.get("spark.kerberos.keytab"));
+        }
         YarnPreflight.check(spark, hadoop);
         List<String> out = new ArrayList<>(Arrays.asList(args));
         if (!spark.contains("spark.yarn.archive") && !spark.contains("spark.yarn.jars")) {
@@ -131,6 +137,8 @@ public final class YarnSubmit {
                 case "--driver-memory" -> later.add(new String[] {"spark.driver.memory", v});
                 case "--driver-cores" -> later.add(new String[] {"spark.driver.cores", v});
                 case "--deploy-mode" -> later.add(new String[] {"spark.submit.deployMode", v});
+                case "--principal" -> later.add(new String[] {"spark.kerberos.principal", v});
+                case "--keytab" -> later.add(new String[] {"spark.kerberos.keytab", v});
                 default -> {
                 }
             }
