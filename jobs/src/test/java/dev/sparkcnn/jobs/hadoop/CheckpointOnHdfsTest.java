@@ -60,13 +60,13 @@ class CheckpointOnHdfsTest {
         });
         reader.start();
         byte[] last = null;
-        for (int i = 1; i <= 150; i++) {
+        for (int i = 1; i <= 60; i++) {
             last = checkpoint(i, 1000).toBytes();
             CheckpointStore.writeAtomically(target, last, conf);
         }
         done.set(true);
         reader.join();
-        assertEquals(0, missing.get(), "a reader found the file missing " + missing + " times in " + looks + " looks during 150 replacements");
+        assertEquals(0, missing.get(), "a reader found the file missing " + missing + " times in " + looks + " looks during 60 replacements");
         assertArrayEquals(last, CheckpointStore.readAll(target, conf));
         FileStatus[] left = fs.listStatus(target.getParent());
         assertEquals(1, left.length, "only the file itself is left: " + Arrays.toString(left));
