@@ -4,12 +4,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The application's entry point for spark-submit: {@code cnn <train|evaluate|predict|summary> [flags]}.
+ * The application's entry point for spark-submit: {@code cnn <train|evaluate|predict|export|summary|sweep> [flags]}.
  * Exit code 0 on success, 1 when the job fails (the message says why), 2 for bad flags.
  */
 @Command(name = "cnn", mixinStandardHelpOptions = true, version = "spark-cnn 0.1.0",
         description = "Data-parallel CNN training on Apache Spark.",
-        subcommands = {TrainJob.class, EvaluateJob.class, PredictJob.class, SummaryJob.class, SweepJob.class})
+        subcommands = {TrainJob.class, EvaluateJob.class, PredictJob.class, ExportJob.class, SummaryJob.class, SweepJob.class})
 public final class Cnn implements Runnable {
 
     @CommandLine.Spec
@@ -17,7 +17,7 @@ public final class Cnn implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing job: train, evaluate, predict, summary or sweep");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing job: train, evaluate, predict, export, summary or sweep");
     }
 
     public static void main(String[] args) {

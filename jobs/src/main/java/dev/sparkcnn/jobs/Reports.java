@@ -1,11 +1,11 @@
 package dev.sparkcnn.jobs;
 
 import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.model.Predictor;
 import dev.sparkcnn.driver.model.SavedModel;
 import dev.sparkcnn.driver.train.EvalResult;
 import dev.sparkcnn.driver.train.TrainConfig;
-import dev.sparkcnn.jobs.report.MetricsReader;
 import dev.sparkcnn.jobs.report.ReportData;
 import dev.sparkcnn.jobs.report.ReportImage;
 import dev.sparkcnn.jobs.report.RunReport;
@@ -46,22 +46,12 @@ final class Reports {
         TrainJob.write(fs, new Path(outDir, "report.html"), RunReport.render(data));
     }
 
+    /** The records of a run's metrics.jsonl; a malformed line is refused with the file and line. */
     static List<Map<String, Object>> readMetrics(FileSystem fs, Path file) throws IOException {
-        List<Map<String, Object>> records = new ArrayList<>();
         try (java.io.BufferedReader in = new java.io.BufferedReader(
                 new java.io.InputStreamReader(fs.open(file), java.nio.charset.StandardCharsets.UTF_8))) {
-            int lineNo = 0;
-            for (String line; (line = in.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                try {
-                    records.add(MetricsReader.parseObject(line));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(file + " line " + lineNo + ": " + e.getMessage(), e);
-                }
-            }
+            return Json.readLines(in, file.toString());
         }
-        return records;
     }
 
     /** The first test images with the model's predictions. */

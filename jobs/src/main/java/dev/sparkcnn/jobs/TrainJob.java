@@ -118,8 +118,10 @@ final class TrainJob implements Callable<Integer> {
         try {
             int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
             if (GangScheduling.needed(cfg)) GangScheduling.awaitSlots(jsc, p, cfg.get("exchange"));
-            System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s%n",
-                    cfg.model(), spec.build().paramCount(), train, test == null ? "none" : test, p, jsc.master());
+            // the GEMM decides the speed by 10x (the Vector API module on or not): say which one computes here
+            System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s; GEMM %s%n",
+                    cfg.model(), spec.build().paramCount(), train, test == null ? "none" : test, p, jsc.master(),
+                    dev.sparkcnn.kernels.gemm.Gemms.create().name());
             try (SparkGradientSource source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
                  MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, resume)) {
                 CheckpointStore store = new CheckpointStore(new Path(outDir, "checkpoints").toString(), hadoop, cfg.getInt("checkpoint.keep"));

@@ -1,5 +1,9 @@
 package dev.sparkcnn.jobs;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.TestCifar;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -7,10 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +52,7 @@ public class JobsTest {
 
     @Test
     void helpOfEveryJob() {
-        for (String job : List.of("train", "evaluate", "predict", "summary")) {
+        for (String job : List.of("train", "evaluate", "predict", "export", "summary", "sweep")) {
             String[] r = run(job, "--help");
             assertEquals("0", r[0], job);
             assertTrue(r[1].contains("Usage: cnn " + job), r[1]);
@@ -137,6 +143,37 @@ public class JobsTest {
         List<String> lines = Files.readAllLines(csv);
         assertEquals(101, lines.size());
         assertTrue(lines.get(0).startsWith("source,predicted,class,p_airplane"), lines.get(0));
+
+        // the same model as ONNX: ONNX Runtime gives the CSV's probabilities (6 decimals) and classes
+        Path onnx = dir.resolve("export").resolve("model.onnx");
+        r = run("export", "--model-file", run.toString(), "--out", onnx.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("wrote " + onnx) && r[1].contains("opset 20") && r[1].contains("[N, 10]"), r[1]);
+        CifarBlock images100 = CifarBlock.read(data.resolve("test_batch.bin"));
+        float[] pixels = new float[images100.size() * 3072];
+        for (int i = 0; i < images100.size(); i++) {
+            for (int j = 0; j < 3072; j++) pixels[i * 3072 + j] = images100.pixel(i, j / 1024, (j % 1024) / 32, j % 32);
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
+             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {images100.size(), 3, 32, 32});
+             OrtSession.Result result = session.run(Map.of("pixels", input))) {
+            float[][] p = (float[][]) result.get(0).getValue();
+            for (int i = 0; i < p.length; i++) {
+                String[] cells = lines.get(i + 1).split(",");
+                int best = 0;
+                for (int j = 0; j < 10; j++) {
+                    assertEquals(Double.parseDouble(cells[3 + j]), p[i][j], 1e-4, "image " + i + " class " + j);
+                    if (p[i][j] > p[i][best]) best = j;
+                }
+                assertEquals(cells[1], String.valueOf(best), "image " + i);
+            }
+            Map<String, String> meta = session.getMetadata().getCustomMetadata();
+            assertTrue(Files.readString(run.resolve("config.conf")).endsWith(meta.get("training_config")), "the run's config");
+        }
+        r = run("export", "--model-file", dir.resolve("nothing.scnn").toString(), "--out", onnx.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("nothing.scnn"), r[2]);
 
         // a folder of images of another size: resized, and the CSV says so
         Path images = dir.resolve("images");

@@ -1,82 +1,142 @@
 package dev.sparkcnn.driver.metrics;
 
-import java.util.Locale;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
+import com.fasterxml.jackson.core.util.JsonGeneratorDecorator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.type.MapType;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Minimal JSON writing for flat records (metrics lines, reports): strings, numbers, nested arrays/maps. */
+/**
+ * Every JSON file we write or read ({@code metrics.jsonl}, {@code summary.json}, {@code eval.json},
+ * a sweep's {@code results.json} and each trial's {@code result.json}) goes through Spark's own
+ * Jackson with one mapper configured here, so that what one job writes the next reads the same way:
+ *
+ * <ul>
+ *   <li>writing: a map's fields in its iteration order (use a {@link LinkedHashMap}), one line;
+ *       numbers, strings, booleans, null, lists, arrays (also nested: the confusion matrix) and maps.
+ *       A NaN or infinite number is written as {@code null}: JSON has no such numbers, and a reader
+ *       should see "no value", not the string "NaN".</li>
+ *   <li>reading: an object becomes a {@link LinkedHashMap} in file order, an array a {@link List},
+ *       an integer a {@link Long}, any other number a {@link Double}.</li>
+ * </ul>
+ */
 public final class Json {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().addDecorator(new NonFiniteAsNull()).build())
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS);
+    private static final MapType OBJECT = MAPPER.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class);
 
     private Json() {
     }
 
+    /** One JSON object on one line (no newline) with the map's fields in iteration order. */
     public static String object(Map<String, ?> fields) {
-        StringBuilder b = new StringBuilder("{");
-        boolean first = true;
-        for (Map.Entry<String, ?> e : fields.entrySet()) {
-            if (!first) b.append(',');
-            first = false;
-            b.append(string(e.getKey())).append(':').append(value(e.getValue()));
-        }
-        return b.append('}').toString();
+        return value(fields);
     }
 
-    @SuppressWarnings("unchecked")
+    /** Any value (a list, an array, a number, ...) as JSON text. */
     public static String value(Object v) {
-        if (v == null) return "null";
-        if (v instanceof String) return string((String) v);
-        if (v instanceof Boolean || v instanceof Integer || v instanceof Long) return v.toString();
-        if (v instanceof Number) {
-            double d = ((Number) v).doubleValue();
-            if (!Double.isFinite(d)) return "null";
-            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d);
-            return String.format(Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2").replace(".e", "e").replaceAll("\\.$", "");
+        try {
+            return MAPPER.writeValueAsString(v);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + v.getClass().getName() + " as JSON: " + e.getOriginalMessage(), e);
         }
-        if (v instanceof Map) return object((Map<String, ?>) v);
-        if (v instanceof double[]) {
-            StringBuilder b = new StringBuilder("[");
-            double[] a = (double[]) v;
-            for (int i = 0; i < a.length; i++) b.append(i > 0 ? "," : "").append(value(a[i]));
-            return b.append(']').toString();
-        }
-        if (v instanceof long[]) {
-            StringBuilder b = new StringBuilder("[");
-            long[] a = (long[]) v;
-            for (int i = 0; i < a.length; i++) b.append(i > 0 ? "," : "").append(a[i]);
-            return b.append(']').toString();
-        }
-        if (v instanceof Object[]) {
-            StringBuilder b = new StringBuilder("[");
-            Object[] a = (Object[]) v;
-            for (int i = 0; i < a.length; i++) b.append(i > 0 ? "," : "").append(value(a[i]));
-            return b.append(']').toString();
-        }
-        if (v instanceof Iterable) {
-            StringBuilder b = new StringBuilder("[");
-            boolean first = true;
-            for (Object o : (Iterable<?>) v) {
-                b.append(first ? "" : ",").append(value(o));
-                first = false;
-            }
-            return b.append(']').toString();
-        }
-        return string(v.toString());
     }
 
-    public static String string(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                default:
-                    if (c < 0x20) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
+    /**
+     * Parses one JSON object, and nothing else but whitespace. A malformed text raises an
+     * {@link IllegalArgumentException} that says what was wrong and at which column.
+     */
+    public static Map<String, Object> parseObject(String text) {
+        try (JsonParser p = MAPPER.createParser(text)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException((first == null ? "no JSON object (the text is empty)" : "expected a JSON object '{...}', found "
+                        + describe(first)) + " at column " + column(p));
+            }
+            Map<String, Object> record = MAPPER.readValue(p, OBJECT);
+            if (p.nextToken() != null) throw new IllegalArgumentException("unexpected text after the closing '}' at column " + column(p));
+            return record;
+        } catch (JsonProcessingException e) {
+            long column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
+            throw new IllegalArgumentException(e.getOriginalMessage() + (column > 0 ? " at column " + column : ""), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);   // reading a String does no I/O
+        }
+    }
+
+    /**
+     * JSON lines (as {@code metrics.jsonl}): one object per line, blank lines skipped. A malformed
+     * line raises an {@link IllegalArgumentException} naming {@code source} (the file) and the line.
+     */
+    public static List<Map<String, Object>> readLines(BufferedReader in, String source) throws IOException {
+        List<Map<String, Object>> records = new ArrayList<>();
+        int lineNumber = 0;
+        for (String line; (line = in.readLine()) != null; ) {
+            lineNumber++;
+            if (line.isBlank()) continue;
+            try {
+                records.add(parseObject(line));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + " line " + lineNumber + ": " + e.getMessage()
+                        + "; expected one JSON object per line, as the training driver writes them", e);
             }
         }
-        return b.append('"').toString();
+        return records;
+    }
+
+    private static String describe(JsonToken t) {
+        switch (t) {
+            case START_ARRAY: return "an array";
+            case VALUE_STRING: return "a string";
+            case VALUE_NUMBER_INT: case VALUE_NUMBER_FLOAT: return "a number";
+            default: return "'" + t.asString() + "'";
+        }
+    }
+
+    private static long column(JsonParser p) {
+        return p.currentTokenLocation().getColumnNr();
+    }
+
+    /** Writes NaN and the infinities as null, wherever a number is written (also inside double[]). */
+    private static final class NonFiniteAsNull implements JsonGeneratorDecorator {
+        @Override
+        public JsonGenerator decorate(JsonFactory factory, JsonGenerator generator) {
+            return new JsonGeneratorDelegate(generator, true) {
+                @Override
+                public void writeNumber(double v) throws IOException {
+                    if (Double.isFinite(v)) super.writeNumber(v);
+                    else writeNull();
+                }
+
+                @Override
+                public void writeNumber(float v) throws IOException {
+                    if (Float.isFinite(v)) super.writeNumber(v);
+                    else writeNull();
+                }
+
+                @Override
+                public void writeArray(double[] array, int offset, int length) throws IOException {
+                    writeStartArray(array, length);
+                    for (int i = offset; i < offset + length; i++) writeNumber(array[i]);
+                    writeEndArray();
+                }
+            };
+        }
     }
 }

@@ -3,6 +3,8 @@ package dev.sparkcnn.driver.ml;
 import dev.sparkcnn.driver.checkpoint.CheckpointStore;
 import dev.sparkcnn.driver.checkpoint.ModelFile;
 import dev.sparkcnn.driver.model.SavedModel;
+import dev.sparkcnn.driver.onnx.OnnxExporter;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -21,6 +23,7 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -89,6 +92,18 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
     public CnnClassificationModel setRawPredictionCol(String value) {
         set(p.rawPredictionCol, value);
         return this;
+    }
+
+    /**
+     * Writes the model as ONNX to {@code path} (any Hadoop URI; the active session's Hadoop
+     * configuration, or a default one without a session): input {@code pixels} (N x 3 x 32 x 32
+     * float, 0..255, CIFAR layout), output {@code probabilities} (N x classes), the same probabilities
+     * as {@link #transform}'s {@code probabilityCol}. See {@link OnnxExporter}.
+     */
+    public void exportOnnx(String path) {
+        scala.Option<SparkSession> session = SparkSession.getActiveSession();
+        Configuration conf = session.isDefined() ? session.get().sparkContext().hadoopConfiguration() : new Configuration();
+        OnnxExporter.write(savedModel(), path, conf);
     }
 
     @Override

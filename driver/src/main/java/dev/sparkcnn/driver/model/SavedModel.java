@@ -14,7 +14,9 @@ import java.io.IOException;
 
 /**
  * A trained model as stored in {@code model.scnn} (our {@link ModelFile} format): the spec it was
- * built from, the input normalisation, the parameters and the batch-norm running statistics.
+ * built from, the input normalisation, the parameters, the batch-norm running statistics and, when
+ * known, the resolved training configuration it was trained with (section {@code config}; model
+ * files written before it was added have none).
  */
 public final class SavedModel {
 
@@ -25,8 +27,14 @@ public final class SavedModel {
     private final Normalization norm;
     private final float[] params;
     private final float[] state;
+    private final String trainingConfig;
 
     public SavedModel(ModelSpec spec, Normalization norm, float[] params, float[] state) {
+        this(spec, norm, params, state, null);
+    }
+
+    /** {@code trainingConfig}: the run's resolved {@code TrainConfig#toText()}, or null if unknown. */
+    public SavedModel(ModelSpec spec, Normalization norm, float[] params, float[] state, String trainingConfig) {
         this.spec = spec;
         this.net = spec.build();
         this.norm = norm;
@@ -36,6 +44,7 @@ public final class SavedModel {
         }
         this.params = params;
         this.state = state;
+        this.trainingConfig = trainingConfig;
     }
 
     /** Loads {@code location}: a model file, or a run directory containing {@value #FILE_NAME}. */
@@ -59,16 +68,18 @@ public final class SavedModel {
             mean[c] = Float.parseFloat(n[c]);
             std[c] = Float.parseFloat(n[3 + c]);
         }
-        return new SavedModel(spec, new Normalization(mean, std), f.floats("params"), f.floats("state"));
+        return new SavedModel(spec, new Normalization(mean, std), f.floats("params"), f.floats("state"),
+                f.has("config") ? f.text("config") : null);
     }
 
     public ModelFile toFile() {
         float[] m = norm.mean(), s = norm.std();
-        return new ModelFile("model")
+        ModelFile f = new ModelFile("model")
                 .text("spec", spec.text())
                 .text("normalization", m[0] + " " + m[1] + " " + m[2] + " " + s[0] + " " + s[1] + " " + s[2])
                 .floats("params", params)
                 .floats("state", state);
+        return trainingConfig == null ? f : f.text("config", trainingConfig);
     }
 
     public void save(String file, Configuration conf) {
@@ -93,5 +104,10 @@ public final class SavedModel {
 
     public float[] state() {
         return state;
+    }
+
+    /** The resolved training configuration ({@code key = value} lines), or null when the file has none. */
+    public String trainingConfig() {
+        return trainingConfig;
     }
 }

@@ -179,9 +179,9 @@ public final class Trainer {
         return f;
     }
 
-    /** The trained model: spec, normalisation, parameters and running statistics. */
+    /** The trained model: spec, normalisation, parameters, running statistics and this run's config. */
     public dev.sparkcnn.driver.model.SavedModel model() {
-        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone());
+        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone(), cfg.toText());
     }
 
     private String normText() {

@@ -99,6 +99,31 @@ class CnnClassificationModelPersistenceTest {
     }
 
     /** Same rows (by id) with bitwise equal prediction, probability and raw prediction. */
+    @Test
+    void exportedOnnxModelGivesTheProbabilityColumn(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("out").resolve("model.onnx");
+        model.exportOnnx(file.toString());
+        List<Row> rows = model.transform(df).orderBy("id").select("features", "p", "prediction").collectAsList();
+        float[] pixels = new float[rows.size() * 3072];
+        for (int i = 0; i < rows.size(); i++) {
+            double[] f = ((Vector) rows.get(i).getAs(0)).toArray();
+            for (int j = 0; j < f.length; j++) pixels[i * 3072 + j] = (float) f[j];
+        }
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (ai.onnxruntime.OrtSession session = env.createSession(file.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
+             ai.onnxruntime.OnnxTensor input = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(pixels),
+                     new long[] {rows.size(), 3, 32, 32});
+             ai.onnxruntime.OrtSession.Result result = session.run(java.util.Map.of("pixels", input))) {
+            float[][] p = (float[][]) result.get(0).getValue();
+            assertEquals(rows.size(), p.length);
+            for (int i = 0; i < rows.size(); i++) {
+                double[] expected = ((Vector) rows.get(i).getAs(1)).toArray();
+                for (int j = 0; j < expected.length; j++) assertEquals(expected[j], p[i][j], 1e-4, "row " + i + " class " + j);
+                assertEquals(rows.get(i).getDouble(2), dev.sparkcnn.driver.model.Predictor.argmax(p[i]), "row " + i);
+            }
+        }
+    }
+
     private static void assertSamePredictions(Dataset<Row> a, Dataset<Row> b) {
         List<Row> x = a.orderBy("id").select("id", "prediction", "p", "rawPrediction").collectAsList();
         List<Row> y = b.orderBy("id").select("id", "prediction", "p", "rawPrediction").collectAsList();

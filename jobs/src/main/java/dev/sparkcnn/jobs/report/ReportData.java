@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Everything {@link RunReport} shows. Every field may be left null or empty; the page then says what is missing.
  *
- * <p>{@code metrics} are the parsed lines of {@code metrics.jsonl} (see {@link MetricsReader}): records with
+ * <p>{@code metrics} are the parsed lines of {@code metrics.jsonl} (read with {@code dev.sparkcnn.driver.metrics.Json}): records with
  * {@code "type":"step"} (step, epoch, loss, accuracy, lr, images_per_second, ms_params_out, ms_compute,
  * ms_aggregate, ms_update, ms_step) and {@code "type":"epoch"} (epoch, step, train_loss, train_accuracy,
  * test_loss, test_accuracy, seconds, and after an evaluation confusion). Values are {@link Number}s or strings.

@@ -1,7 +1,6 @@
 package dev.sparkcnn.jobs.sweep;
 
 import dev.sparkcnn.driver.metrics.Json;
-import dev.sparkcnn.jobs.report.MetricsReader;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -50,7 +49,7 @@ public record TrialResult(int id, Map<String, String> values, int epochs, List<D
     @SuppressWarnings("unchecked")
     public static TrialResult fromJson(String json, String source) {
         try {
-            Map<String, Object> m = MetricsReader.parseObject(json.trim());
+            Map<String, Object> m = Json.parseObject(json);
             Map<String, String> values = new LinkedHashMap<>();
             for (Map.Entry<String, Object> e : ((Map<String, Object>) m.get("values")).entrySet()) values.put(e.getKey(), String.valueOf(e.getValue()));
             List<Double> curve = new ArrayList<>();

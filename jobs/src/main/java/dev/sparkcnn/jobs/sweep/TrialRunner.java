@@ -94,7 +94,7 @@ final class TrialRunner {
                 }
             }
             if (progress.bestParams != null) {
-                new SavedModel(spec, norm, progress.bestParams, progress.bestState).save(new Path(dir, MODEL).toString(), files.conf());
+                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(new Path(dir, MODEL).toString(), files.conf());
             }
             reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
         } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {

@@ -1,9 +1,9 @@
 package dev.sparkcnn.jobs.sweep;
 
 import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.TestCifar;
-import dev.sparkcnn.jobs.report.MetricsReader;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,7 +91,7 @@ class SweepRunTest {
             assertEquals(l.endsWith("completed") ? 3 : 1, epochs, l);
         }
 
-        Map<String, Object> json = MetricsReader.parseObject(Files.readString(out.resolve("results.json")).trim());
+        Map<String, Object> json = Json.parseObject(Files.readString(out.resolve("results.json")).trim());
         assertEquals(4, ((List<?>) json.get("trials")).size());
         Object bestTrial = json.get("best_trial");
         assertTrue(bestTrial instanceof Number, "a best trial: " + json);
@@ -136,7 +136,7 @@ class SweepRunTest {
             List<String> b = Files.readAllLines(dir.resolve("task").resolve(t + "metrics.jsonl"));
             assertEquals(a.size(), b.size(), t + "metrics.jsonl records");
             for (int i = 0; i < a.size(); i++) {
-                Map<String, Object> x = MetricsReader.parseObject(a.get(i)), y = MetricsReader.parseObject(b.get(i));
+                Map<String, Object> x = Json.parseObject(a.get(i)), y = Json.parseObject(b.get(i));
                 for (String k : List.of("type", "step", "epoch", "loss", "accuracy", "lr", "test_loss", "test_accuracy")) {
                     assertEquals(x.get(k), y.get(k), t + "metrics.jsonl line " + (i + 1) + ": " + k);
                 }

@@ -44,6 +44,11 @@ public final class Activation extends Layer {
         return fn;
     }
 
+    /** Leaky ReLU's slope for x < 0 (0 for the other functions). */
+    public float slope() {
+        return slope;
+    }
+
     @Override
     public void forward(Context ctx, Object work, float[] x, float[] y, int n) {
         int len = n * in.size();

@@ -28,6 +28,15 @@ public final class AvgPool2d extends Layer {
                 Window.Rounding.EXACT), true);
     }
 
+    public Window window() {
+        return g;
+    }
+
+    /** True for global average pooling (one window over the whole input). */
+    public boolean isGlobal() {
+        return global;
+    }
+
     @Override
     public void forward(Context ctx, Object work, float[] x, float[] y, int n) {
         int h = in.height(), w = in.width(), oh = g.outH(), ow = g.outW();

@@ -36,6 +36,14 @@ public final class BatchNorm extends Layer {
         this.eps = eps;
     }
 
+    public int channels() {
+        return channels;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     private static final class Work {
         final float[] xhat;
         final float[] invStd;   // (groups, C); at most one group per sample

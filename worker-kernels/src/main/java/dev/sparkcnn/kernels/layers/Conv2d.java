@@ -54,6 +54,10 @@ public final class Conv2d extends Layer {
         return filters;
     }
 
+    public boolean hasBias() {
+        return bias;
+    }
+
     @Override
     public int paramCount() {
         return filters * rows + (bias ? filters : 0);

@@ -33,6 +33,19 @@ public final class Linear extends Layer {
         return new Linear(in, units, true, Conv2d.InitKind.HE);
     }
 
+    public int units() {
+        return units;
+    }
+
+    /** Inputs per sample: the flattened input size. */
+    public int inputs() {
+        return inputs;
+    }
+
+    public boolean hasBias() {
+        return bias;
+    }
+
     @Override
     public int paramCount() {
         return units * inputs + (bias ? units : 0);

@@ -25,6 +25,10 @@ public final class MaxPool2d extends Layer {
         return new MaxPool2d(in, Window.of(in.height(), in.width(), size, size, stride, stride, 0, 0, 1, 1, Window.Rounding.EXACT));
     }
 
+    public Window window() {
+        return g;
+    }
+
     @Override
     public Object allocate(int capacity) {
         return new int[capacity * out.size()];

@@ -16,7 +16,9 @@ import dev.sparkcnn.kernels.tensor.Shape;
  */
 public final class ResidualBlock extends Layer {
 
-    private final Layer conv1, bn1, relu1, conv2, bn2, projConv, projBn;
+    private final Conv2d conv1, conv2, projConv;
+    private final BatchNorm bn1, bn2, projBn;
+    private final Layer relu1;
     private final Layer[] inner;
     private final int stride;
 
@@ -55,6 +57,34 @@ public final class ResidualBlock extends Layer {
 
     public boolean hasProjection() {
         return projConv != null;
+    }
+
+    /** The main path's first convolution (3x3, the block's stride, no bias). */
+    public Conv2d conv1() {
+        return conv1;
+    }
+
+    public BatchNorm bn1() {
+        return bn1;
+    }
+
+    /** The main path's second convolution (3x3, stride 1, no bias). */
+    public Conv2d conv2() {
+        return conv2;
+    }
+
+    public BatchNorm bn2() {
+        return bn2;
+    }
+
+    /** The shortcut's 1x1 convolution, or null for an identity shortcut. */
+    public Conv2d projectionConv() {
+        return projConv;
+    }
+
+    /** The shortcut's batch norm, or null for an identity shortcut. */
+    public BatchNorm projectionBn() {
+        return projBn;
     }
 
     @Override
