@@ -21,7 +21,12 @@ public final class Cnn implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (!"cluster".equals(System.getProperty("spark.submit.deployMode"))) System.exit(code);
+        // In YARN cluster mode this main runs inside the ApplicationMaster, which reports any System.exit as a
+        // failure ("Shutdown hook called before final status was reported"): return to succeed, throw to fail.
+        if (code != 0) throw new IllegalStateException("spark-cnn " + (args.length > 0 ? args[0] : "") + " failed with exit code "
+                + code + "; the driver's messages above (in the ApplicationMaster's log) say why");
     }
 
     /** Runs a job and returns its exit code (tests call this instead of main). */

@@ -39,8 +39,9 @@ final class SweepJob implements Callable<Integer> {
                     + "Only the training files are read; validation is carved from them")
     String data;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "sweep directory (local); the same DIR again continues the sweep")
-    Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "sweep directory, any Hadoop URI (relative: on the default file system); the same DIR again continues the sweep")
+    String out;
 
     @Option(names = "--trials-in-parallel", paramLabel = "N|auto", description = "trials trained at once (overrides trials.parallel of the sweep file)")
     String trialsInParallel;
@@ -84,13 +85,12 @@ final class SweepJob implements Callable<Integer> {
         String placement = trialsPlacement != null ? trialsPlacement.name() : file.placement();
         Configuration hadoop = new Configuration();
         CifarFiles files = Sweep.trainingFiles(data, hadoop);
-        Sweep s = new Sweep(file, out, System.out);
+        Sweep s = new Sweep(file, out, hadoop, System.out);
         s.prepare(files.records(), retryFailed);
         if (!s.remaining().isEmpty()) {
             List<String> confs = new ArrayList<>();
             confs.add("spark.scheduler.mode=FAIR");   // later --conf values win
-            // "file:" and the plain path: Spark parses the value as a Hadoop Path, which would encode a URI's %20 again
-            confs.add("spark.scheduler.allocation.file=file:" + s.writeSchedulerPools().toAbsolutePath());
+            confs.add("spark.scheduler.allocation.file=" + s.writeSchedulerPools());
             confs.addAll(spark.conf);
             JavaSparkContext jsc = SparkContexts.start("spark-cnn sweep " + sweep.getFileName(), spark.master, confs);
             try {
@@ -118,13 +118,14 @@ final class SweepJob implements Callable<Integer> {
         }
         s.writeResults();
         TrialResult best = s.best();
-        System.out.printf(Locale.ROOT, "results: %s, %s, %s%n", out.resolve("results.csv"), out.resolve("results.json"), out.resolve("sweep.html"));
+        org.apache.hadoop.fs.Path dir = s.out();
+        System.out.printf(Locale.ROOT, "results: %s/results.csv, results.json, sweep.html%n", dir);
         if (best == null) {
-            throw new IllegalStateException("no trial of " + file.source() + " finished without failing; see " + out.resolve("results.csv"));
+            throw new IllegalStateException("no trial of " + file.source() + " finished without failing; see " + dir + "/results.csv");
         }
         System.out.printf(Locale.ROOT, "best: %s (%s) with validation accuracy %.2f%% at epoch %d; config %s, model %s%n",
                 best.name(), String.join(" ", best.values().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
-                100 * best.bestAccuracy(), best.bestEpoch(), out.resolve("best.conf"), out.resolve("best-model.scnn"));
+                100 * best.bestAccuracy(), best.bestEpoch(), dir + "/best.conf", dir + "/best-model.scnn");
         return 0;
     }
 }

@@ -146,6 +146,11 @@ final class TrainJob implements Callable<Integer> {
         }
         Network net = spec.build();   // shape errors before Spark starts
         CifarCompatibility.require(net, spec.source());
+        String conflict = GangScheduling.dynamicAllocationConflict(cfg, spark.conf);
+        if (conflict != null) {
+            System.err.println("error: " + conflict);
+            return 2;
+        }
         CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, hadoop);
         CifarFiles test = testFiles(hadoop);
         train.checkTrainingSet(test);
@@ -165,6 +170,7 @@ final class TrainJob implements Callable<Integer> {
         JavaSparkContext jsc = SparkContexts.start("spark-cnn train " + cfg.model(), spark.master, spark.conf);
         try {
             int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
+            if (GangScheduling.needed(cfg)) GangScheduling.awaitSlots(jsc, p, cfg.get("exchange"));
             // the GEMM decides the speed by 10x (the Vector API module on or not): say which one computes here
             System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s; GEMM %s%n",
                     cfg.model(), net.paramCount(), train, test == null ? "none" : test, p, jsc.master(),

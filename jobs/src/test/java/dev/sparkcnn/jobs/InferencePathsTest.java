@@ -5,7 +5,7 @@ import dev.sparkcnn.driver.data.Normalization;
 import dev.sparkcnn.driver.ml.CnnClassificationModel;
 import dev.sparkcnn.driver.model.Predictor;
 import dev.sparkcnn.driver.model.SavedModel;
-import dev.sparkcnn.jobs.report.MetricsReader;
+import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.CifarRecords;
 import dev.sparkcnn.kernels.data.TestCifar;
@@ -94,7 +94,7 @@ class InferencePathsTest {
         r = JobsTest.run("evaluate", "--model-file", modelFile.toString(), "--data", data.toString(), "--out", json.toString(),
                 "--master", "local[2]", "--partitions", "3");
         assertEquals("0", r[0], r[2]);
-        Map<String, Object> eval = MetricsReader.parseObject(Files.readString(json).trim());
+        Map<String, Object> eval = Json.parseObject(Files.readString(json).trim());
         assertEquals(200L, ((Number) eval.get("images")).longValue());
         List<?> rows = (List<?>) eval.get("confusion");
         for (int t = 0; t < 10; t++) {

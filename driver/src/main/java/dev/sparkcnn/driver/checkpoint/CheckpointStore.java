@@ -3,8 +3,8 @@ package dev.sparkcnn.driver.checkpoint;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
@@ -61,10 +61,21 @@ public final class CheckpointStore {
         try {
             FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(target, conf);
             fs.mkdirs(target.getParent());
-            try (FSDataOutputStream out = fs.create(tmp, true)) {
+            FSDataOutputStream out = fs.create(tmp, true);
+            try {
                 out.write(bytes);
                 out.hsync();
+            } catch (IOException e) {
+                // not try-with-resources: HDFS rethrows the same exception from close(), which cannot suppress itself
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // the write's own failure is the one to report
+                }
+                fs.delete(tmp, false);
+                throw e;
             }
+            out.close();
             replace(fs, tmp, target, conf);
         } catch (IOException e) {
             throw new CheckpointException("cannot write " + target + ": " + e.getMessage(), e);

@@ -7,15 +7,12 @@ import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.data.CifarRecords;
 import dev.sparkcnn.kernels.spec.ModelSpec;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,13 +49,26 @@ public final class Sweep {
 
     private final SweepFile file;
     private final Path out;
+    private final SweepFiles files;
     private final PrintStream log;
     private final Map<Integer, TrialResult> results = new TreeMap<>();
 
-    public Sweep(SweepFile file, Path out, PrintStream log) {
+    /** A sweep directory {@code out} on any Hadoop FileSystem (relative: on the default one, as for training runs). */
+    public Sweep(SweepFile file, String out, Configuration conf, PrintStream log) {
         this.file = file;
-        this.out = out;
+        this.files = new SweepFiles(conf);
+        this.out = files.qualify(new Path(out));
         this.log = log;
+    }
+
+    /** A local sweep directory. */
+    public Sweep(SweepFile file, java.nio.file.Path out, PrintStream log) {
+        this(file, out.toAbsolutePath().toUri().toString(), new Configuration(), log);
+    }
+
+    /** The sweep directory, fully qualified. */
+    public Path out() {
+        return out;
     }
 
     /**
@@ -67,37 +77,33 @@ public final class Sweep {
      */
     public void prepare(long trainingRecords, boolean retryFailed) {
         String plan = file.plan(trainingRecords);
-        Path planFile = out.resolve(PLAN);
+        Path planFile = new Path(out, PLAN);
         try {
-            if (Files.exists(planFile)) {
-                String old = Files.readString(planFile, StandardCharsets.UTF_8);
+            if (files.exists(planFile)) {
+                String old = files.read(planFile);
                 if (!old.equals(plan)) {
                     throw new SweepException("sweep directory " + out + " holds another sweep: " + firstDifference(old, plan)
                             + ". The trials of " + file.source() + " (or its base config, or the data size) have changed since "
-                            + out.resolve(COPY) + " was run there; use a new --out, or restore the sweep file");
+                            + new Path(out, COPY) + " was run there; use a new --out, or restore the sweep file");
                 }
             } else {
-                if (Files.exists(out.resolve("trials"))) {
+                if (files.exists(new Path(out, "trials"))) {
                     throw new SweepException(out + " has a trials folder but no " + PLAN + ": not a sweep directory this tool "
                             + "can continue; use a new --out");
                 }
-                if (Files.isDirectory(out)) {
-                    try (var entries = Files.list(out)) {
-                        if (entries.findAny().isPresent()) {
-                            throw new SweepException(out + " is not empty and has no " + PLAN + ": not a sweep directory (a run "
-                                    + "directory?); a new sweep needs a new or empty --out");
-                        }
-                    }
+                if (files.isNonEmptyDirectory(out)) {
+                    throw new SweepException(out + " is not empty and has no " + PLAN + ": not a sweep directory (a run "
+                            + "directory?); a new sweep needs a new or empty --out");
                 }
-                Files.createDirectories(out);
-                Files.writeString(out.resolve(COPY), file.text(), StandardCharsets.UTF_8);
-                TrialRunner.writeAtomically(planFile, plan);
+                files.mkdirs(out);
+                files.write(new Path(out, COPY), file.text());
+                files.write(planFile, plan);
             }
-            Files.createDirectories(out.resolve("trials"));
+            files.mkdirs(new Path(out, "trials"));
             for (Trial t : file.trials()) {
-                Path r = out.resolve("trials").resolve(t.name()).resolve(TrialRunner.RESULT);
-                if (!Files.exists(r)) continue;
-                TrialResult result = TrialResult.fromJson(Files.readString(r, StandardCharsets.UTF_8), r.toString());
+                Path r = new Path(new Path(new Path(out, "trials"), t.name()), TrialRunner.RESULT);
+                if (!files.exists(r)) continue;
+                TrialResult result = TrialResult.fromJson(files.read(r), r.toString());
                 if (retryFailed && result.failed()) continue;
                 results.put(t.id(), result);
             }
@@ -144,20 +150,15 @@ public final class Sweep {
      * FIFO inside a pool) for {@code spark.scheduler.allocation.file}; undeclared pools work the same but
      * Spark warns once for each.
      */
-    public Path writeSchedulerPools() {
+    public String writeSchedulerPools() {
         StringBuilder b = new StringBuilder("<?xml version=\"1.0\"?>\n<!-- one pool per sweep trial: concurrent trials share the executors equally -->\n<allocations>\n");
         for (Trial t : file.trials()) {
             b.append("  <pool name=\"trial-").append(t.id()).append("\"><schedulingMode>FIFO</schedulingMode><weight>1</weight>")
                     .append("<minShare>0</minShare></pool>\n");
         }
-        Path f = out.resolve("fair-scheduler.xml");
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + out + ": " + e.getMessage(), e);
-        }
-        TrialRunner.writeAtomically(f, b.append("</allocations>\n").toString());
-        return f.toAbsolutePath();
+        Path f = new Path(out, "fair-scheduler.xml");
+        files.write(f, b.append("</allocations>\n").toString());
+        return f.toString();   // Spark reads it through Hadoop's FileSystem, so it may live on HDFS too
     }
 
     /** Trials of the plan that have no result yet. */
@@ -241,7 +242,7 @@ public final class Sweep {
         for (TrialResult r : results.values()) say("%s already done (%s), kept", r.name(), r.stopReason());
         TaskTrainer.SharedData shared = inTasks ? TaskTrainer.SharedData.broadcast(jsc, data.train(), data.validation()) : null;
         try {
-            runTrials(todo, new TrialRunner(jsc, data, shared, asha, out.resolve("trials"), log), parallel, share);
+            runTrials(todo, new TrialRunner(jsc, data, shared, asha, new Path(out, "trials"), files, log), parallel, share);
         } finally {
             if (shared != null) shared.close();
         }
@@ -281,14 +282,22 @@ public final class Sweep {
     public TrialResult best() {
         TrialResult best = null;
         for (TrialResult r : results.values()) {
-            if (r.failed() || r.bestAccuracy() == null || !Files.exists(trialDir(r.id()).resolve(TrialRunner.MODEL))) continue;
+            if (r.failed() || r.bestAccuracy() == null || !exists(new Path(trialDir(r.id()), TrialRunner.MODEL))) continue;
             if (best == null || r.bestAccuracy() > best.bestAccuracy()) best = r;
         }
         return best;
     }
 
     Path trialDir(int id) {
-        return out.resolve("trials").resolve(String.format(Locale.ROOT, "trial-%03d", id));
+        return new Path(new Path(out, "trials"), String.format(Locale.ROOT, "trial-%03d", id));
+    }
+
+    private boolean exists(Path p) {
+        try {
+            return files.exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look for " + p + ": " + e.getMessage(), e);
+        }
     }
 
     /** Writes results.csv, results.json, best.conf, best-model.scnn and sweep.html from the results so far. */
@@ -296,7 +305,7 @@ public final class Sweep {
         List<TrialResult> all = new ArrayList<>(results.values());
         TrialResult best = best();
         try {
-            TrialRunner.writeAtomically(out.resolve("results.csv"), csv(all));
+            files.write(new Path(out, "results.csv"), csv(all));
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("sweep", file.source());
             json.put("search", file.search());
@@ -311,20 +320,18 @@ public final class Sweep {
             List<Object> rows = new ArrayList<>();
             for (TrialResult r : all) rows.add(r.toMap());
             json.put("trials", rows);
-            TrialRunner.writeAtomically(out.resolve("results.json"), Json.object(json) + "\n");
+            files.write(new Path(out, "results.json"), Json.object(json) + "\n");
             if (best != null) {
                 Trial t = file.trials().get(best.id() - 1);
-                TrialRunner.writeAtomically(out.resolve("best.conf"), String.format(Locale.ROOT,
+                files.write(new Path(out, "best.conf"), String.format(Locale.ROOT,
                         "# best trial of %s: %s (%s), best validation accuracy %s at epoch %d of %d%n",
                         file.source(), t.name(), t.describe(), TrialRunner.percent(best.bestAccuracy()), best.bestEpoch(), best.epochs())
                         + t.config().toText());
-                Path tmp = out.resolve("best-model.scnn.tmp");
-                Files.copy(trialDir(best.id()).resolve(TrialRunner.MODEL), tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, out.resolve("best-model.scnn"), StandardCopyOption.REPLACE_EXISTING);
+                files.copy(new Path(trialDir(best.id()), TrialRunner.MODEL), new Path(out, "best-model.scnn"));
             }
-            TrialRunner.writeAtomically(out.resolve("sweep.html"), SweepReport.render(file, all, best));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the sweep results to " + out + ": " + e.getMessage(), e);
+            files.write(new Path(out, "sweep.html"), SweepReport.render(file, all, best));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot write the sweep results to " + out + ": " + e.getMessage(), e);
         }
     }
 

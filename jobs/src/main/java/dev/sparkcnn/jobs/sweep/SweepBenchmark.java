@@ -48,7 +48,7 @@ public final class SweepBenchmark {
         Path root = Files.createTempDirectory("sweep-benchmark");
         SparkConf conf = new SparkConf().setAppName("spark-cnn sweep benchmark").setMaster(master)
                 .set("spark.scheduler.mode", "FAIR").set("spark.ui.showConsoleProgress", "false")
-                .set("spark.scheduler.allocation.file", "file:" + new Sweep(file, root, System.out).writeSchedulerPools().toAbsolutePath());
+                .set("spark.scheduler.allocation.file", new Sweep(file, root, System.out).writeSchedulerPools());
         SparkSetup.configure(conf);
         JavaSparkContext jsc = new JavaSparkContext(conf);
         jsc.setLogLevel("WARN");

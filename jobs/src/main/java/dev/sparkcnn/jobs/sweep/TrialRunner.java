@@ -9,16 +9,10 @@ import dev.sparkcnn.driver.train.TaskTrainer;
 import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.train.Trainer;
 import dev.sparkcnn.kernels.spec.ModelSpec;
-import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -47,10 +41,13 @@ final class TrialRunner {
     private final ValidationSplit data;
     private final Asha asha;
     private final Path trialsDir;
+    private final SweepFiles files;
     private final PrintStream log;
     private final TaskTrainer.SharedData shared;   // placement task: the data every trial's tasks read; else null
 
-    TrialRunner(JavaSparkContext jsc, ValidationSplit data, TaskTrainer.SharedData shared, Asha asha, Path trialsDir, PrintStream log) {
+    TrialRunner(JavaSparkContext jsc, ValidationSplit data, TaskTrainer.SharedData shared, Asha asha, Path trialsDir, SweepFiles files,
+                PrintStream log) {
+        this.files = files;
         this.jsc = jsc;
         this.data = data;
         this.shared = shared;
@@ -60,7 +57,7 @@ final class TrialRunner {
     }
 
     TrialResult run(Trial trial, int partitionShare) {
-        Path dir = trialsDir.resolve(trial.name());
+        Path dir = new Path(trialsDir, trial.name());
         TrainConfig cfg = trial.config();
         long start = System.nanoTime();
         Progress progress = new Progress(trial);
@@ -69,15 +66,13 @@ final class TrialRunner {
         jsc.setLocalProperty("spark.scheduler.pool", "trial-" + trial.id());
         jsc.setJobDescription("sweep " + trial.name() + ": " + trial.describe());
         try {
-            Files.createDirectories(dir);
-            Files.deleteIfExists(dir.resolve(RESULT));
-            Files.writeString(dir.resolve("config.conf"), "# " + trial.name() + ": " + trial.describe() + "\n" + cfg.toText(),
-                    StandardCharsets.UTF_8);
+            files.mkdirs(dir);
+            files.delete(new Path(dir, RESULT));
+            files.write(new Path(dir, "config.conf"), "# " + trial.name() + ": " + trial.describe() + "\n" + cfg.toText());
             ModelSpec spec = ModelSpec.resolve(cfg.model());
             spec.build();   // shapes that do not fit fail here, before any data moves
-            Configuration hadoop = jsc.hadoopConfiguration();
             Normalization norm;
-            try (MetricsLog metrics = new MetricsLog(local(dir.resolve("metrics.jsonl")), hadoop, false)) {
+            try (MetricsLog metrics = new MetricsLog(new Path(dir, "metrics.jsonl").toString(), files.conf(), false)) {
                 if (shared != null) {
                     partitions = 1;
                     say("%s started in single tasks: %s", trial.name(), trial.describe());
@@ -99,7 +94,7 @@ final class TrialRunner {
                 }
             }
             if (progress.bestParams != null) {
-                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(local(dir.resolve(MODEL)), hadoop);
+                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(new Path(dir, MODEL).toString(), files.conf());
             }
             reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
         } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {
@@ -112,7 +107,7 @@ final class TrialRunner {
         List<Double> curve = Collections.unmodifiableList(new ArrayList<>(progress.curve));
         TrialResult r = new TrialResult(trial.id(), trial.values(), progress.epochs, curve, progress.best, progress.bestEpoch,
                 curve.isEmpty() ? null : curve.get(curve.size() - 1), wall, reason, partitions);
-        writeAtomically(dir.resolve(RESULT), r.toJson() + "\n");
+        files.write(new Path(dir, RESULT), r.toJson() + "\n");
         say("%s %s after %d epoch%s in %.1f s; best validation accuracy %s", trial.name(), reason, r.epochs(),
                 r.epochs() == 1 ? "" : "s", wall, r.bestAccuracy() == null ? "-" : percent(r.bestAccuracy()));
         return r;
@@ -179,28 +174,5 @@ final class TrialRunner {
         int nl = m.indexOf('\n');
         if (nl >= 0) m = m.substring(0, nl);
         return m.length() > 400 ? m.substring(0, 400) + "..." : m;
-    }
-
-    /** Writes to a temporary file beside {@code file} and renames it, so readers see the whole file or none. */
-    /**
-     * A local file as a Hadoop path: "file:" and the plain absolute path (which Hadoop encodes itself; a URI's
-     * %20 would be encoded twice), never the default file system, which may be HDFS.
-     */
-    static String local(Path file) {
-        return "file:" + file.toAbsolutePath();
-    }
-
-    static void writeAtomically(Path file, String text) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
     }
 }
