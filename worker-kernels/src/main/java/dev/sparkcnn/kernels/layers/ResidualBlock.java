@@ -53,6 +53,11 @@ public final class ResidualBlock extends Layer {
         return new Shape(filters, (in.height() - 1) / stride + 1, (in.width() - 1) / stride + 1);
     }
 
+    /** The inner layers in forward order (conv1, bn1, relu, conv2, bn2[, projection conv, projection bn]). */
+    public java.util.List<Layer> innerLayers() {
+        return java.util.List.of(inner);
+    }
+
     public boolean hasProjection() {
         return projConv != null;
     }

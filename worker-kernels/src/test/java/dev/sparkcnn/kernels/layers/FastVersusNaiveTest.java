@@ -60,6 +60,76 @@ class FastVersusNaiveTest {
         }
     }
 
+    /**
+     * The implicit-GEMM paths (pixels- and channel-vectorised forward, weight gradient, full-convolution
+     * input gradient) against the loops, on geometries drawn so that every path is taken: widths that
+     * are multiples of the vector length, filter and channel counts that are multiples of 8 or of VL,
+     * strides, padding beyond and within the kernel's reach, dilation, rectangular kernels, ceil
+     * rounding. The test counts the paths it saw, so a plan that silently fell back to im2col fails it.
+     */
+    @Test
+    void implicitGemmPathsMatchLoopsOnRandomGeometries() {
+        Gemm gemm = Gemms.create();
+        org.junit.jupiter.api.Assumptions.assumeTrue(gemm.implicitGemm() != null, "no implicit kernels without the Vector API");
+        int vl = gemm.implicitGemm().vectorLength();
+        SplittableRandom r = new SplittableRandom(11);
+        java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+        for (int trial = 0; trial < 80; trial++) {
+            int[] channelChoices = {1, 3, 8, vl, 2 * vl};
+            int c = channelChoices[r.nextInt(channelChoices.length)];
+            int[] filterChoices = {8, vl, 2 * vl, 3 * vl, 5};
+            int k = filterChoices[r.nextInt(filterChoices.length)];
+            int kh = 1 + r.nextInt(5), kw = 1 + r.nextInt(5);
+            int sh = r.nextInt(4) == 0 ? 2 : 1, sw = sh == 2 || r.nextInt(4) == 0 ? 1 + r.nextInt(2) : 1;
+            int dh = r.nextInt(4) == 0 ? 2 : 1, dw = r.nextInt(4) == 0 ? 2 : 1;
+            int ph = r.nextInt(3), pw = r.nextInt(3);
+            // an output width (forward) or input width (input gradient) that is a multiple of VL, or anything
+            int widthKind = r.nextInt(3);
+            int w = widthKind == 0 ? vl * (1 + r.nextInt(2)) + dw * (kw - 1) - 2 * pw
+                    : widthKind == 1 ? vl * (1 + r.nextInt(2)) : 3 + r.nextInt(12);
+            int h = 2 + r.nextInt(8) + dh * (kh - 1);
+            if (w < 1 || dh * (kh - 1) + 1 > h + 2 * ph || dw * (kw - 1) + 1 > w + 2 * pw) continue;
+            Window.Rounding rounding = r.nextInt(3) == 0 ? Window.Rounding.CEIL : Window.Rounding.FLOOR;
+            Window g = Window.of(h, w, kh, kw, sh, sw, ph, pw, dh, dw, rounding);
+            boolean bias = r.nextBoolean();
+            int n = 1 + r.nextInt(3);
+            Conv2d conv = new Conv2d(new Shape(c, h, w), k, g, bias, Conv2d.InitKind.HE);
+            String paths = conv.paths(vl);
+            for (String part : paths.split(", ")) seen.merge(part, 1, Integer::sum);
+            conv.place(0, 0, 0);
+            Context ctx = new Context(gemm);
+            ctx.params = GradientCheck.random(conv.paramCount(), 300 + trial, 1);
+            ctx.grads = new float[conv.paramCount()];
+            float[] x = GradientCheck.random(n * c * h * w, 400 + trial, 1);
+            int outLen = n * conv.outputShape().size();
+            float[] y = new float[outLen];
+            Object work = conv.allocate(n);
+            String what = conv + " on " + c + "x" + h + "x" + w + " n=" + n + " (" + paths + ")";
+            // twice: the second call finds the scratch of the first (borders must still be zero)
+            for (int repeat = 0; repeat < 2; repeat++) {
+                java.util.Arrays.fill(ctx.grads, 0f);
+                conv.forward(ctx, work, x, y, n);
+                double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
+                double e = maxRelativeError(y, ref, outLen);
+                assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
+                float[] dy = GradientCheck.random(outLen, 500 + trial + repeat, 1);
+                float[] dx = new float[x.length];
+                java.util.Arrays.fill(dx, Float.NaN);   // every element must be written
+                conv.backward(ctx, work, x, y, dy, dx, n);
+                double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
+                e = maxRelativeError(dx, refGrads[0], dx.length);
+                assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
+                e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
+                assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
+            }
+        }
+        for (String part : new String[] {"forward direct/pixels", "forward direct/channels", "forward im2col",
+                "dW direct/channels", "dW im2col", "dx direct/pixels", "dx direct/channels", "dx im2col"}) {
+            assertTrue(seen.getOrDefault(part, 0) >= 2, "path '" + part + "' was taken only " + seen.getOrDefault(part, 0)
+                    + " times: " + seen);
+        }
+    }
+
     @Test
     void poolingMatchesLoopsOnRandomGeometries() {
         SplittableRandom r = new SplittableRandom(7);
