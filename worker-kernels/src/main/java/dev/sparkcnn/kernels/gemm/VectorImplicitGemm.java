@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ImplicitGemm} on the JDK Vector API: the micro-kernels of {@link VectorGemm} (8 rows x 2
  * vectors, 16 accumulators kept in registers, fully unrolled, no branch near the stores) with one
  * operand addressed through offset tables instead of strides, plus 8 x 1-vector variants for an
- * odd last vector and for 16-wide outputs (ResNet's 16-filter stage with 512-bit vectors).
+ * odd last vector and for one-vector outputs (ResNet's 16-filter stage with 512-bit vectors), where
+ * a 16-row kernel keeps 16 accumulators in flight.
  *
  * <h2>Loop nests</h2>
  * <pre>
@@ -74,6 +75,11 @@ public final class VectorImplicitGemm implements ImplicitGemm {
             int bBlock = bOff + pc * ldb;
             for (int i = 0; i < m; i += MR) {
                 int ci = cOff + i * ldc;
+                if (n == VL && i + 2 * MR <= m) {
+                    kernelA1x16(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock, ldb, c, ci, ldc);
+                    i += MR;   // two row blocks done
+                    continue;
+                }
                 int j = 0;
                 for (; j + 2 * VL <= n; j += 2 * VL) {
                     kernelA2(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, ci + j, ldc);
@@ -335,5 +341,65 @@ public final class VectorImplicitGemm implements ImplicitGemm {
         FloatVector.fromArray(S, c, r6).add(c60).intoArray(c, r6);
         int r7 = ci + 7 * ldc;
         FloatVector.fromArray(S, c, r7).add(c70).intoArray(c, r7);
+    }
+
+    /** {@link #kernelA1} with 16 rows: 16 accumulators where 8 barely cover the FMA latency (16-filter weight gradients). */
+    private static void kernelA1x16(int k, float[] a, int[] aRow, int ri, int[] aCol, int co, float[] b, int bi, int ldb, float[] c, int ci, int ldc) {
+        int a0i = aRow[ri + 0];
+        int a1i = aRow[ri + 1];
+        int a2i = aRow[ri + 2];
+        int a3i = aRow[ri + 3];
+        int a4i = aRow[ri + 4];
+        int a5i = aRow[ri + 5];
+        int a6i = aRow[ri + 6];
+        int a7i = aRow[ri + 7];
+        int a8i = aRow[ri + 8];
+        int a9i = aRow[ri + 9];
+        int a10i = aRow[ri + 10];
+        int a11i = aRow[ri + 11];
+        int a12i = aRow[ri + 12];
+        int a13i = aRow[ri + 13];
+        int a14i = aRow[ri + 14];
+        int a15i = aRow[ri + 15];
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        FloatVector c8 = FloatVector.zero(S), c9 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S), c13 = FloatVector.zero(S), c14 = FloatVector.zero(S), c15 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int o = aCol[co + p];
+            FloatVector v0 = FloatVector.fromArray(S, b, bi + p * ldb);
+            c0 = FloatVector.broadcast(S, a[a0i + o]).fma(v0, c0);
+            c1 = FloatVector.broadcast(S, a[a1i + o]).fma(v0, c1);
+            c2 = FloatVector.broadcast(S, a[a2i + o]).fma(v0, c2);
+            c3 = FloatVector.broadcast(S, a[a3i + o]).fma(v0, c3);
+            c4 = FloatVector.broadcast(S, a[a4i + o]).fma(v0, c4);
+            c5 = FloatVector.broadcast(S, a[a5i + o]).fma(v0, c5);
+            c6 = FloatVector.broadcast(S, a[a6i + o]).fma(v0, c6);
+            c7 = FloatVector.broadcast(S, a[a7i + o]).fma(v0, c7);
+            c8 = FloatVector.broadcast(S, a[a8i + o]).fma(v0, c8);
+            c9 = FloatVector.broadcast(S, a[a9i + o]).fma(v0, c9);
+            c10 = FloatVector.broadcast(S, a[a10i + o]).fma(v0, c10);
+            c11 = FloatVector.broadcast(S, a[a11i + o]).fma(v0, c11);
+            c12 = FloatVector.broadcast(S, a[a12i + o]).fma(v0, c12);
+            c13 = FloatVector.broadcast(S, a[a13i + o]).fma(v0, c13);
+            c14 = FloatVector.broadcast(S, a[a14i + o]).fma(v0, c14);
+            c15 = FloatVector.broadcast(S, a[a15i + o]).fma(v0, c15);
+        }
+        FloatVector.fromArray(S, c, ci + 0 * ldc).add(c0).intoArray(c, ci + 0 * ldc);
+        FloatVector.fromArray(S, c, ci + 1 * ldc).add(c1).intoArray(c, ci + 1 * ldc);
+        FloatVector.fromArray(S, c, ci + 2 * ldc).add(c2).intoArray(c, ci + 2 * ldc);
+        FloatVector.fromArray(S, c, ci + 3 * ldc).add(c3).intoArray(c, ci + 3 * ldc);
+        FloatVector.fromArray(S, c, ci + 4 * ldc).add(c4).intoArray(c, ci + 4 * ldc);
+        FloatVector.fromArray(S, c, ci + 5 * ldc).add(c5).intoArray(c, ci + 5 * ldc);
+        FloatVector.fromArray(S, c, ci + 6 * ldc).add(c6).intoArray(c, ci + 6 * ldc);
+        FloatVector.fromArray(S, c, ci + 7 * ldc).add(c7).intoArray(c, ci + 7 * ldc);
+        FloatVector.fromArray(S, c, ci + 8 * ldc).add(c8).intoArray(c, ci + 8 * ldc);
+        FloatVector.fromArray(S, c, ci + 9 * ldc).add(c9).intoArray(c, ci + 9 * ldc);
+        FloatVector.fromArray(S, c, ci + 10 * ldc).add(c10).intoArray(c, ci + 10 * ldc);
+        FloatVector.fromArray(S, c, ci + 11 * ldc).add(c11).intoArray(c, ci + 11 * ldc);
+        FloatVector.fromArray(S, c, ci + 12 * ldc).add(c12).intoArray(c, ci + 12 * ldc);
+        FloatVector.fromArray(S, c, ci + 13 * ldc).add(c13).intoArray(c, ci + 13 * ldc);
+        FloatVector.fromArray(S, c, ci + 14 * ldc).add(c14).intoArray(c, ci + 14 * ldc);
+        FloatVector.fromArray(S, c, ci + 15 * ldc).add(c15).intoArray(c, ci + 15 * ldc);
     }
 }
