@@ -37,7 +37,15 @@ public final class ConvBenchmark {
         System.out.printf(Locale.ROOT, "%s, batch %d, best of %d rounds, ms per batch (GFLOP/s)%n", model, batch, rounds);
         System.out.printf(Locale.ROOT, "%-40s %-64s %22s %22s %22s %22s%n", "conv", "paths", "fwd im2col", "fwd direct",
                 "bwd im2col", "bwd direct");
-        for (Conv2d conv : convs) {
+        // pass 0 warms the JIT up on every convolution (the first ones measured otherwise pay for the
+        // compilation of all kernels); pass 1 prints
+        for (int pass = 0; pass < 2; pass++) {
+            for (Conv2d conv : convs) measure(conv, net, gemm, vl, batch, rounds, pass == 1);
+        }
+    }
+
+    private static void measure(Conv2d conv, Network net, Gemm gemm, int vl, int batch, int rounds, boolean print) {
+        {
             conv.place(0, 0, 0);
             float[] params = new float[conv.paramCount()];
             conv.initParams(params, 1);
@@ -72,6 +80,7 @@ public final class ConvBenchmark {
                     }
                 }
             }
+            if (!print) return;
             double f = conv.forwardFlops() * (double) batch / 1e6;
             double bf = (dx == null ? 1 : 2) * f;
             System.out.printf(Locale.ROOT, "%-40s %-64s %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)%n",

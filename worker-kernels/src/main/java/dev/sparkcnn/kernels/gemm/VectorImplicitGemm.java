@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  *                   C[i:i+8, t:t+2] += sum_r A(i.., r) * B(r, t..)        (k = all of r, no blocking:
  *                                                     the B rows of one pair are a few KB of the image)
  *   implicitA:  for pc in k step KC                  (KC = 256: a KC x 2-vector B panel is 32 KB, L1)
- *                 for i in m step 8
- *                   for j in n step 2 vectors
+ *                 for j in n step 2 vectors          (the last single vector: 16-row tiles, then 8)
+ *                   for i in m step 8
  *                     C[i:i+8, j..] += sum_{p in block} A(i.., p) * B(p, j..)
  * </pre>
  * The generated look of the kernels is on purpose: the JIT keeps the accumulators in registers
@@ -73,18 +73,25 @@ public final class VectorImplicitGemm implements ImplicitGemm {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             int bBlock = bOff + pc * ldb;
-            for (int i = 0; i < m; i += MR) {
-                int ci = cOff + i * ldc;
-                if (n == VL && i + 2 * MR <= m) {
-                    kernelA1x16(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock, ldb, c, ci, ldc);
-                    i += MR;   // two row blocks done
-                    continue;
+            // column panels outer, row blocks inner: one KC x 2-vector B panel (32 KB) stays in L1
+            // while every row block passes over it (rows inner-most re-read a 64 KB B block per row
+            // block when n = 64: the channel-vectorised 8x8 convolutions ran at half speed)
+            int j = 0;
+            for (; j + 2 * VL <= n; j += 2 * VL) {
+                for (int i = 0; i < m; i += MR) {
+                    kernelA2(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, cOff + i * ldc + j, ldc);
                 }
-                int j = 0;
-                for (; j + 2 * VL <= n; j += 2 * VL) {
-                    kernelA2(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, ci + j, ldc);
+            }
+            if (j < n) {
+                int i = 0;
+                if (n - j == VL) {
+                    for (; i + 2 * MR <= m; i += 2 * MR) {
+                        kernelA1x16(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, cOff + i * ldc + j, ldc);
+                    }
                 }
-                if (j < n) kernelA1(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, ci + j, ldc);
+                for (; i < m; i += MR) {
+                    kernelA1(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, cOff + i * ldc + j, ldc);
+                }
             }
         }
     }
