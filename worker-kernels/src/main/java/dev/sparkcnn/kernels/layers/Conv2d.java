@@ -214,12 +214,7 @@ public final class Conv2d extends Layer {
         for (int i = 0; i < n; i++) {
             int dyOff = i * outSize;
             if (bias) {
-                for (int k = 0; k < filters; k++) {
-                    float s = 0f;
-                    int o = dyOff + k * plane;
-                    for (int j = 0; j < plane; j++) s += dy[o + j];
-                    gr[b + k] += s;
-                }
+                for (int k = 0; k < filters; k++) gr[b + k] += (float) Reductions.sum(dy, dyOff + k * plane, plane);
             }
             // weight gradient
             if (pl.weightGrad != Path.IM2COL) {
