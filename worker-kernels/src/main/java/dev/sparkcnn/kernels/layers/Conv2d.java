@@ -41,7 +41,8 @@ import java.util.Arrays;
  *       or channel-vectorised by the same rule.</li>
  * </ul>
  * Anything that does not fit (a filter count that is not a multiple of 8 or VL, strided input
- * gradients) takes the im2col path for that part only. {@code FastVersusNaiveTest} holds every
+ * gradients) takes the im2col path for that part only, and so do 1x1 kernels, whose cols are the
+ * image or a subsample of it (padding whole images measured 2x slower on ResNet's projections). {@code FastVersusNaiveTest} holds every
  * path to plain loops.
  */
 public final class Conv2d extends Layer {
