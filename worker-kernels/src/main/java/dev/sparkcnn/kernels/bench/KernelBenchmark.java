@@ -22,8 +22,9 @@ import java.util.SplittableRandom;
  * Vector-API GEMM and with EJML in the same JVM, then the GEMM table of the conv shapes.
  *
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp ... dev.sparkcnn.kernels.bench.KernelBenchmark [model] [batch] [seconds]
+ *   java --add-modules jdk.incubator.vector -cp ... dev.sparkcnn.kernels.bench.KernelBenchmark [model] [batch] [seconds] [fast-only]
  * </pre>
+ * {@code fast-only} skips the EJML run and the GEMM table (for back-to-back comparisons with PyTorch).
  * Not a test: figures go to BENCHMARKS.md with the command that produced them.
  */
 public final class KernelBenchmark {
@@ -36,6 +37,7 @@ public final class KernelBenchmark {
         System.out.printf(Locale.ROOT, "model %s: %,d parameters, %.1f MFLOP forward per image; batch %d, one thread, %s%n",
                 model, net.paramCount(), net.forwardFlops() / 1e6, batch, System.getProperty("java.vm.name") + " " + Runtime.version());
         double fast = run(net, batch, seconds, Gemms.vectorApiAvailable() ? Gemms.createVector() : new EjmlGemm(), true);
+        if (args.length > 3 && args[3].equals("fast-only")) return;
         double ejml = run(net, batch, Math.max(2, seconds / 4), new EjmlGemm(), false);
         System.out.printf(Locale.ROOT, "%ntraining images/s: %.1f with the fast GEMM, %.1f with EJML (%.1fx)%n%n", fast, ejml, fast / ejml);
         GemmBenchmark.main(new String[0]);
@@ -53,8 +55,7 @@ public final class KernelBenchmark {
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
         Sgd sgd = new Sgd(net.paramCount(), 0.9f, false, 5e-4f);
 
-        long warmEnd = System.nanoTime() + (long) (Math.min(3, seconds / 2) * 1e9);
-        while (System.nanoTime() < warmEnd) step(ws, ctx, x, labels, batch, loss, sgd);
+        warmUp(() -> step(ws, ctx, x, labels, batch, loss, sgd));
         ws.setTiming(perLayer);
         Arrays.fill(ws.forwardNanos(), 0);
         Arrays.fill(ws.backwardNanos(), 0);
@@ -86,6 +87,29 @@ public final class KernelBenchmark {
             ws.setTiming(false);
         }
         return imagesPerSecond;
+    }
+
+    /**
+     * Runs the step until its speed is steady: at least 3 s, then until two consecutive 2-second
+     * windows agree within 3% (at most 40 s). A fixed 3 s was not enough: a kernel called only a
+     * few times per step (the fully connected layers' GEMM once convolutions stopped using it) was
+     * still interpreted, boxing every vector, 13 s into a run on a busy machine.
+     */
+    static void warmUp(Runnable step) {
+        long start = System.nanoTime(), end = start + 40_000_000_000L;
+        while (System.nanoTime() - start < 3_000_000_000L) step.run();
+        double previous = -1;
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            int steps = 0;
+            while (System.nanoTime() - t0 < 2_000_000_000L) {
+                step.run();
+                steps++;
+            }
+            double rate = steps / ((System.nanoTime() - t0) / 1e9);
+            if (previous > 0 && Math.abs(rate - previous) <= 0.03 * previous) return;
+            previous = rate;
+        }
     }
 
     private static void step(Workspace ws, Context ctx, float[] x, int[] labels, int n, SoftmaxCrossEntropy loss, Sgd sgd) {

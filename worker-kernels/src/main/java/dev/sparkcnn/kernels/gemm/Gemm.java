@@ -30,6 +30,14 @@ public interface Gemm {
     /** Short name for logs and benchmark tables, e.g. "ejml" or "vector-512". */
     String name();
 
+    /**
+     * The im2col-free convolution kernels that come with this implementation, or null (EJML has
+     * none: convolutions then run as im2col + this GEMM, the always-available path).
+     */
+    default ImplicitGemm implicitGemm() {
+        return null;
+    }
+
     /** Argument checks shared by the implementations: sizes and array bounds, with the offending value named. */
     static void checkArguments(boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

@@ -94,8 +94,11 @@ public final class VectorGemm implements Gemm {
     private float[] edgeB = new float[0];
     /** MR x NR tile (row stride NR) that edge tiles, and all tiles of a transposed C, are computed into. */
     private final float[] edge = new float[MR * NR];
+    /** The convolution kernels without im2col, on the same species. */
+    private final ImplicitGemm implicit = new VectorImplicitGemm();
 
-    private static VectorSpecies<Float> species() {
+    /** The species every Vector-API kernel of this package uses (one JVM, one width). */
+    static VectorSpecies<Float> species() {
         String bits = System.getProperty(BITS_PROPERTY);
         if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
         switch (bits.trim()) {
@@ -112,6 +115,11 @@ public final class VectorGemm implements Gemm {
     @Override
     public String name() {
         return "vector-" + S.vectorBitSize();
+    }
+
+    @Override
+    public ImplicitGemm implicitGemm() {
+        return implicit;
     }
 
     @Override

@@ -1,6 +1,9 @@
 package dev.sparkcnn.kernels.layers;
 
 import dev.sparkcnn.kernels.gemm.Gemm;
+import dev.sparkcnn.kernels.gemm.ImplicitGemm;
+
+import java.util.Locale;
 
 /**
  * What a layer reads besides its input: the flat parameter, gradient and state arrays it has
@@ -13,6 +16,11 @@ public final class Context {
 
     /** GEMM with its own packing scratch; not shared between threads. */
     public final Gemm gemm;
+    /**
+     * The GEMM's im2col-free convolution kernels, or null: then every convolution runs as im2col
+     * + {@link #gemm} (EJML, or {@code -Dsparkcnn.conv=im2col} to compare the two paths).
+     */
+    public final ImplicitGemm implicit;
     /** All parameters, one flat array; each layer reads from its {@link Layer#paramOffset()}. */
     public float[] params;
     /** Gradients, same layout as {@link #params}; backward adds into it ({@code +=}). */
@@ -42,8 +50,32 @@ public final class Context {
      */
     public long[] sampleKeys;
 
+    /** System property choosing the convolution path: {@code auto} (default) or {@code im2col}. */
+    public static final String CONV_PROPERTY = "sparkcnn.conv";
+
+    /** A context with the given GEMM and the implicit kernels it brings unless {@value #CONV_PROPERTY} says im2col. */
     public Context(Gemm gemm) {
         this.gemm = gemm;
+        String conv = System.getProperty(CONV_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        switch (conv) {
+            case "auto":
+            case "":
+            case "direct":
+                this.implicit = gemm == null ? null : gemm.implicitGemm();
+                break;
+            case "im2col":
+                this.implicit = null;
+                break;
+            default:
+                throw new IllegalArgumentException("system property " + CONV_PROPERTY + "=" + conv
+                        + " is not one of: auto, im2col");
+        }
+    }
+
+    /** A context with an explicit choice of implicit kernels (null: im2col everywhere), for comparisons. */
+    public Context(Gemm gemm, ImplicitGemm implicit) {
+        this.gemm = gemm;
+        this.implicit = implicit;
     }
 
     /** Number of batch-norm groups a batch of n samples is cut into. */

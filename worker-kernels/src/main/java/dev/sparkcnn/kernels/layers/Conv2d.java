@@ -1,24 +1,76 @@
 package dev.sparkcnn.kernels.layers;
 
+import dev.sparkcnn.kernels.gemm.ImplicitGemm;
 import dev.sparkcnn.kernels.optim.Init;
 import dev.sparkcnn.kernels.tensor.Shape;
 
+import java.util.Arrays;
+
 /**
- * 2-D convolution (cross-correlation, as every framework does) lowered to one GEMM per image.
+ * 2-D convolution (cross-correlation, as every framework does), forward and backward.
  *
  * <pre>
  *   x:    (N, C, H, W)          weights: (K, C*kh*kw) row-major, then bias (K) if enabled
- *   cols: (C*kh*kw, outH*outW)  im2col of one image (scratch, reused for every image)
+ *   cols: (C*kh*kw, outH*outW)  im2col of one image: row r = (c*kh + i)*kw + j
  *   y:    (N, K, outH, outW)    y_n = W . cols_n + b
+ *   backward: db += rowsum(dy_n), dW += dy_n . cols_n^T, dx_n = col2im(W^T . dy_n)
  * </pre>
- * Backward per image, recomputing cols (cheaper than keeping N copies; the per-image matrices
- * stay in L2): {@code db += rowsum(dy_n)}, {@code dW += dy_n . cols_n^T}, and when dx is wanted
- * {@code dcols = W^T . dy_n} followed by col2im. A 1x1 convolution with stride 1 and no padding
- * uses the image itself as cols.
+ *
+ * <h2>Two ways to compute it</h2>
+ * <b>im2col + GEMM</b> (the reference, and the only way with EJML): cols is copied out per image
+ * (800 KB for cifar-quick's conv2) and multiplied; col2im scatters the input gradient back. A 1x1
+ * convolution with stride 1 and no padding uses the image itself as cols.
+ *
+ * <p><b>Implicit GEMM</b> (when the context has {@link ImplicitGemm} kernels and the shape fits):
+ * the image is copied once into a zero-padded buffer xp (C, Hp, Wp), and row r of cols is then
+ * the view of xp starting at {@code xRow[r] = c*Hp*Wp + i*dh*Wp + j*dw}: column p (output pixel
+ * oy, ox) is at {@code + xPix[p] = oy*sh*Wp + ox*sw}. No cols buffer exists; the kernels read xp
+ * through these tables. Which operand is vectorised follows the shape (the larger of pixels and
+ * channels):
+ * <ul>
+ *   <li>forward, wide rows (stride 1, outW a multiple of the vector length VL): vectors of VL
+ *       output pixels, {@code y_n(K x P) += W^T' . xp-views} ({@link ImplicitGemm#implicitB});</li>
+ *   <li>forward otherwise (K a multiple of VL, any stride): vectors of output channels,
+ *       {@code y_n^T(P x K) = cols^T . W^T}, transposed into y with the bias
+ *       ({@link ImplicitGemm#implicitA});</li>
+ *   <li>weight gradient (K a multiple of VL): {@code dW^T(R x K) += cols . dy_n^T}, summed over
+ *       all images of the batch in one scratch and added to the gradients once;</li>
+ *   <li>input gradient (stride 1, padding at most the kernel's reach): the "full" convolution of
+ *       dy, zero-padded by {@code q = dh*(kh-1) - ph}, with the weights rotated by 180 degrees and
+ *       C and K swapped, {@code dx_n(C x H*W) = Wrot . dyp-views}: the forward kernel again, wide
+ *       or channel-vectorised by the same rule.</li>
+ * </ul>
+ * Anything that does not fit (a filter count that is not a multiple of 8 or VL, strided input
+ * gradients) takes the im2col path for that part only, and so do 1x1 kernels, whose cols are the
+ * image or a subsample of it (padding whole images measured 2x slower on ResNet's projections). {@code FastVersusNaiveTest} holds every
+ * path to plain loops.
  */
 public final class Conv2d extends Layer {
 
-    public enum InitKind { HE, XAVIER }
+    /**
+     * Weight initialisation: He (Kaiming normal) for layers followed by ReLU, Xavier (Glorot
+     * uniform), or OUTPUT, Glorot uniform scaled by {@link Init#OUTPUT_GAIN}, the default of a
+     * network's last weight layer so that its class scores start near 0 and the softmax loss near
+     * ln 10 (measured on 1,000 CIFAR-10 images: He 3.72 for cifar-quick, Xavier 3.57, OUTPUT 2.31).
+     */
+    public enum InitKind {
+        HE, XAVIER, OUTPUT;
+
+        /** Fills {@code a[off, off+len)} for a layer with the given fans. */
+        public void fill(float[] a, int off, int len, int fanIn, int fanOut, long seed) {
+            switch (this) {
+                case HE:
+                    Init.he(a, off, len, fanIn, fanOut, seed);
+                    break;
+                case XAVIER:
+                    Init.xavier(a, off, len, fanIn, fanOut, seed);
+                    break;
+                default:
+                    Init.xavier(a, off, len, fanIn, fanOut, seed);
+                    for (int i = off; i < off + len; i++) a[i] *= Init.OUTPUT_GAIN;
+            }
+        }
+    }
 
     private final int filters;
     private final Window g;
@@ -67,69 +119,336 @@ public final class Conv2d extends Layer {
     public void initParams(float[] params, long seed) {
         int fanIn = rows, fanOut = filters * g.kh() * g.kw();
         int off = paramOffset();
-        if (init == InitKind.HE) Init.he(params, off, filters * rows, fanIn, fanOut, seed);
-        else Init.xavier(params, off, filters * rows, fanIn, fanOut, seed);
-        if (bias) java.util.Arrays.fill(params, off + filters * rows, off + paramCount(), 0f);
+        init.fill(params, off, filters * rows, fanIn, fanOut, seed);
+        if (bias) Arrays.fill(params, off + filters * rows, off + paramCount(), 0f);
+    }
+
+    /**
+     * Per-workspace scratch. Every buffer is per image (never per batch), made on the first call
+     * once the vector length of the context's kernels is known, and reused: a step allocates nothing.
+     */
+    private static final class Work {
+        Plan plan;
+        float[] cols;   // im2col path: cols then dcols, 2 * rows * plane
+        float[] xp;     // zero-padded image (C, Hp, Wp); only the interior is ever written
+        float[] wT;     // W^T (rows x K)
+        float[] yT;     // y_n^T (P rounded up to the row block, x K)
+        float[] dyT;    // dy_n^T (P x K)
+        float[] dwT;    // dW^T summed over the batch (rows rounded up, x K)
+        float[] dyp;    // zero-padded dy_n (K, Hq, Wq)
+        float[] wrT;    // rotated weights, transposed: (K*kh*kw x C)
+        float[] dxT;    // dx_n^T (H*W rounded up, x C)
     }
 
     @Override
     public Object allocate(int capacity) {
-        return pointwise ? null : new float[2 * rows * plane];   // cols, then dcols
+        return new Work();
+    }
+
+    private Work work(Object o, ImplicitGemm ig) {
+        Work wk = (Work) o;
+        int vl = ig == null ? 0 : ig.vectorLength();
+        if (wk.plan == null || wk.plan.vl != vl) {
+            Plan p = new Plan(vl, ig == null ? 0 : ig.rowBlock());
+            wk.plan = p;
+            int c = in.channels(), k = filters;
+            boolean anyIm2col = !pointwise && (p.forward == Path.IM2COL || p.weightGrad == Path.IM2COL
+                    || p.inputGrad == Path.IM2COL);
+            wk.cols = anyIm2col ? new float[2 * rows * plane] : null;
+            boolean anyDirect = p.forward != Path.IM2COL || p.weightGrad != Path.IM2COL;
+            wk.xp = anyDirect ? new float[c * p.hp * p.wp] : null;
+            wk.wT = p.forward != Path.IM2COL ? new float[rows * k] : null;
+            wk.yT = p.forward == Path.CHANNELS ? new float[p.planeRounded * k] : null;
+            wk.dyT = p.weightGrad != Path.IM2COL ? new float[plane * k] : null;
+            wk.dwT = p.weightGrad != Path.IM2COL ? new float[p.rowsRounded * k] : null;
+            wk.dyp = p.inputGrad != Path.IM2COL ? new float[k * p.hq * p.wq] : null;
+            wk.wrT = p.inputGrad != Path.IM2COL ? new float[k * g.kh() * g.kw() * c] : null;
+            wk.dxT = p.inputGrad == Path.CHANNELS ? new float[p.inPlaneRounded * c] : null;
+        }
+        return wk;
     }
 
     @Override
     public void forward(Context ctx, Object work, float[] x, float[] y, int n) {
+        Work wk = work(work, ctx.implicit);
+        Plan pl = wk.plan;
         float[] p = ctx.params;
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
-        float[] cols = (float[]) work;
+        if (pl.forward != Path.IM2COL) transposeWeights(p, w, wk.wT);
         for (int i = 0; i < n; i++) {
-            float[] colsArr = pointwise ? x : cols;
-            int colsOff = pointwise ? i * inSize : 0;
-            if (!pointwise) Im2col.im2col(x, i * inSize, in.channels(), in.height(), in.width(), g, cols);
             int yOff = i * outSize;
-            if (bias) {
-                for (int k = 0; k < filters; k++) {
-                    java.util.Arrays.fill(y, yOff + k * plane, yOff + (k + 1) * plane, p[b + k]);
+            switch (pl.forward) {
+                case PIXELS:
+                    // y_n (K x P) = bias, then += W^T' . views of xp, VL output pixels per vector
+                    padImage(x, i * inSize, wk.xp, pl);
+                    fillBias(p, b, y, yOff);
+                    ctx.implicit.implicitB(filters, plane / pl.vl, rows, wk.wT, 0, 1, filters,
+                            wk.xp, pl.xRow, pl.xVec, y, yOff, plane);
+                    break;
+                case CHANNELS:
+                    // y_n^T (P x K) = cols^T . W^T, with cols^T(p, r) = xp[xPix[p] + xRow[r]]
+                    padImage(x, i * inSize, wk.xp, pl);
+                    Arrays.fill(wk.yT, 0f);
+                    ctx.implicit.implicitA(pl.planeRounded, filters, rows, wk.xp, pl.xPix, 0, pl.xRow, 0,
+                            wk.wT, 0, filters, wk.yT, 0, filters);
+                    transposeOut(wk.yT, filters, plane, y, yOff, bias ? p : null, b);
+                    break;
+                default: {
+                    float[] colsArr = pointwise ? x : wk.cols;
+                    int colsOff = pointwise ? i * inSize : 0;
+                    if (!pointwise) Im2col.im2col(x, i * inSize, in.channels(), in.height(), in.width(), g, wk.cols);
+                    fillBias(p, b, y, yOff);
+                    // y_n (K x plane) (+)= W (K x rows) . cols (rows x plane)
+                    ctx.gemm.gemm(false, false, filters, plane, rows, p, w, rows, colsArr, colsOff, plane, y, yOff, plane, bias);
                 }
             }
-            // y_n (K x plane) (+)= W (K x rows) . cols (rows x plane)
-            ctx.gemm.gemm(false, false, filters, plane, rows, p, w, rows, colsArr, colsOff, plane, y, yOff, plane, bias);
         }
     }
 
     @Override
     public void backward(Context ctx, Object work, float[] x, float[] y, float[] dy, float[] dx, int n) {
+        Work wk = work(work, ctx.implicit);
+        Plan pl = wk.plan;
         float[] p = ctx.params, gr = ctx.grads;
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
-        float[] scratch = (float[]) work;
-        int dcolsOff = rows * plane;
+        int c = in.channels(), inPlane = in.height() * in.width();
+        if (pl.weightGrad != Path.IM2COL) Arrays.fill(wk.dwT, 0f);
+        if (dx != null && pl.inputGrad != Path.IM2COL) rotateWeights(p, w, wk.wrT);
         for (int i = 0; i < n; i++) {
             int dyOff = i * outSize;
             if (bias) {
-                for (int k = 0; k < filters; k++) {
-                    float s = 0f;
-                    int o = dyOff + k * plane;
-                    for (int j = 0; j < plane; j++) s += dy[o + j];
-                    gr[b + k] += s;
-                }
+                for (int k = 0; k < filters; k++) gr[b + k] += (float) Reductions.sum(dy, dyOff + k * plane, plane);
             }
-            float[] colsArr = pointwise ? x : scratch;
-            int colsOff = pointwise ? i * inSize : 0;
-            if (!pointwise) Im2col.im2col(x, i * inSize, in.channels(), in.height(), in.width(), g, scratch);
-            // dW (K x rows) += dy_n (K x plane) . cols^T (plane x rows)
-            ctx.gemm.gemm(false, true, filters, rows, plane, dy, dyOff, plane, colsArr, colsOff, plane, gr, w, rows, true);
-            if (dx == null) continue;
-            if (pointwise) {
-                // dx_n (C x plane) = W^T (C x K) . dy_n (K x plane)
-                ctx.gemm.gemm(true, false, rows, plane, filters, p, w, rows, dy, dyOff, plane, dx, i * inSize, plane, false);
+            // weight gradient
+            if (pl.weightGrad != Path.IM2COL) {
+                // dW^T (rows x K) += cols (rows x P) . dy_n^T (P x K), cols(r, p) = xp[xRow[r] + xPix[p]]
+                padImage(x, i * inSize, wk.xp, pl);
+                transposeIn(dy, dyOff, filters, plane, wk.dyT);
+                ctx.implicit.implicitA(pl.rowsRounded, filters, plane, wk.xp, pl.xRow, 0, pl.xPix, 0,
+                        wk.dyT, 0, filters, wk.dwT, 0, filters);
             } else {
-                // dcols (rows x plane) = W^T (rows x K) . dy_n (K x plane), then scattered back
-                ctx.gemm.gemm(true, false, rows, plane, filters, p, w, rows, dy, dyOff, plane, scratch, dcolsOff, plane, false);
-                Im2col.col2im(scratch, dcolsOff, in.channels(), in.height(), in.width(), g, dx, i * inSize);
+                float[] colsArr = pointwise ? x : wk.cols;
+                int colsOff = pointwise ? i * inSize : 0;
+                if (!pointwise) Im2col.im2col(x, i * inSize, c, in.height(), in.width(), g, wk.cols);
+                // dW (K x rows) += dy_n (K x plane) . cols^T (plane x rows)
+                ctx.gemm.gemm(false, true, filters, rows, plane, dy, dyOff, plane, colsArr, colsOff, plane, gr, w, rows, true);
+            }
+            if (dx == null) continue;
+            int dxOff = i * inSize;
+            switch (pl.inputGrad) {
+                case PIXELS:
+                    // dx_n (C x H*W) = Wrot^T' . views of the padded dy_n, VL input pixels per vector
+                    padGradient(dy, dyOff, wk.dyp, pl);
+                    Arrays.fill(dx, dxOff, dxOff + inSize, 0f);
+                    ctx.implicit.implicitB(c, inPlane / pl.vl, pl.rotRows, wk.wrT, 0, 1, c,
+                            wk.dyp, pl.dyRow, pl.dxVec, dx, dxOff, inPlane);
+                    break;
+                case CHANNELS:
+                    padGradient(dy, dyOff, wk.dyp, pl);
+                    Arrays.fill(wk.dxT, 0f);
+                    ctx.implicit.implicitA(pl.inPlaneRounded, c, pl.rotRows, wk.dyp, pl.dxPix, 0, pl.dyRow, 0,
+                            wk.wrT, 0, c, wk.dxT, 0, c);
+                    transposeOut(wk.dxT, c, inPlane, dx, dxOff, null, 0);
+                    break;
+                default:
+                    if (pointwise) {
+                        // dx_n (C x plane) = W^T (C x K) . dy_n (K x plane)
+                        ctx.gemm.gemm(true, false, rows, plane, filters, p, w, rows, dy, dyOff, plane, dx, dxOff, plane, false);
+                    } else {
+                        // dcols (rows x plane) = W^T (rows x K) . dy_n (K x plane), then scattered back
+                        int dcolsOff = rows * plane;
+                        ctx.gemm.gemm(true, false, rows, plane, filters, p, w, rows, dy, dyOff, plane, wk.cols, dcolsOff, plane, false);
+                        Im2col.col2im(wk.cols, dcolsOff, c, in.height(), in.width(), g, dx, dxOff);
+                    }
             }
         }
+        if (pl.weightGrad != Path.IM2COL) {
+            // gradients (K x rows) += dW^T, once per batch
+            for (int r = 0; r < rows; r++) {
+                int src = r * filters;
+                for (int k = 0; k < filters; k++) gr[w + k * rows + r] += wk.dwT[src + k];
+            }
+        }
+    }
+
+    // ---- the implicit path's data movement --------------------------------------------------------
+
+    /** How each part is computed for one vector length (0: no implicit kernels). */
+    private enum Path { IM2COL, PIXELS, CHANNELS }
+
+    /** The paths and the offset tables of the implicit GEMM, fixed by the geometry and VL. */
+    private final class Plan {
+        final int vl;
+        final Path forward, weightGrad, inputGrad;
+        final int hp, wp;                  // padded input
+        final int hq, wq, qh, qw;          // padded output gradient and its padding
+        final int rowsRounded, planeRounded, inPlaneRounded, rotRows;
+        final int[] xRow, xPix, xVec;      // cols(r, p) = xp[xRow[r] + xPix[p]]; wide vectors at xVec[t]
+        final int[] dyRow, dxPix, dxVec;   // the same for the full convolution of dy
+
+        Plan(int vl, int mr) {
+            this.vl = vl;
+            int c = in.channels(), h = in.height(), w = in.width(), k = filters;
+            int kh = g.kh(), kw = g.kw(), oh = g.outH(), ow = g.outW();
+            boolean stride1 = g.sh() == 1 && g.sw() == 1;
+            // 1x1 kernels stay on im2col + GEMM: their cols are the (strided) image itself, a cheap
+            // copy, while the implicit path pads whole images (measured 2x slower on ResNet's projections)
+            boolean direct = vl > 0 && kh * kw > 1;
+            // forward
+            if (direct && stride1 && ow % vl == 0 && k % mr == 0) forward = Path.PIXELS;
+            else if (direct && k % vl == 0) forward = Path.CHANNELS;
+            else forward = Path.IM2COL;
+            weightGrad = direct && k % vl == 0 ? Path.CHANNELS : Path.IM2COL;
+            // the input gradient as a full convolution needs stride 1 and padding within the kernel's reach
+            qh = g.dh() * (kh - 1) - g.ph();
+            qw = g.dw() * (kw - 1) - g.pw();
+            boolean full = direct && stride1 && qh >= 0 && qw >= 0;
+            if (full && w % vl == 0 && c % mr == 0) inputGrad = Path.PIXELS;
+            else if (full && c % vl == 0) inputGrad = Path.CHANNELS;
+            else inputGrad = Path.IM2COL;
+
+            // rows beyond the input (round=ceil windows) read zeros, like padding
+            hp = Math.max(h + 2 * g.ph(), (oh - 1) * g.sh() + g.dh() * (kh - 1) + 1);
+            wp = Math.max(w + 2 * g.pw(), (ow - 1) * g.sw() + g.dw() * (kw - 1) + 1);
+            int mrs = Math.max(mr, 1);
+            rowsRounded = roundUp(rows, mrs);
+            planeRounded = roundUp(plane, mrs);
+            inPlaneRounded = roundUp(h * w, mrs);
+            rotRows = k * kh * kw;
+            // padded tables repeat their last entry: the extra rows compute garbage that is never read
+            xRow = new int[rowsRounded];
+            for (int ch = 0, r = 0; ch < c; ch++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++, r++) xRow[r] = ch * hp * wp + i * g.dh() * wp + j * g.dw();
+            Arrays.fill(xRow, rows, rowsRounded, xRow[rows - 1]);
+            xPix = new int[planeRounded];
+            for (int oy = 0, q = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++, q++) xPix[q] = oy * g.sh() * wp + ox * g.sw();
+            Arrays.fill(xPix, plane, planeRounded, xPix[plane - 1]);
+            xVec = forward == Path.PIXELS ? vectorBases(oh, ow, wp, vl) : null;
+
+            hq = oh + 2 * Math.max(qh, 0);
+            wq = ow + 2 * Math.max(qw, 0);
+            if (inputGrad != Path.IM2COL) {
+                dyRow = new int[rotRows];
+                for (int kk = 0, r = 0; kk < k; kk++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++, r++) dyRow[r] = kk * hq * wq + i * g.dh() * wq + j * g.dw();
+                dxPix = new int[inPlaneRounded];
+                for (int yy = 0, q = 0; yy < h; yy++)
+                    for (int xx = 0; xx < w; xx++, q++) dxPix[q] = yy * wq + xx;
+                Arrays.fill(dxPix, h * w, inPlaneRounded, dxPix[h * w - 1]);
+                dxVec = inputGrad == Path.PIXELS ? vectorBases(h, w, wq, vl) : null;
+            } else {
+                dyRow = dxPix = dxVec = null;
+            }
+        }
+    }
+
+    /** Start, in a padded image of row length rowLen, of each run of vl pixels of an (h x w) output. */
+    private static int[] vectorBases(int h, int w, int rowLen, int vl) {
+        int perRow = w / vl;
+        int[] t = new int[h * perRow];
+        for (int y = 0, i = 0; y < h; y++)
+            for (int v = 0; v < perRow; v++, i++) t[i] = y * rowLen + v * vl;
+        return t;
+    }
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /** xp's interior = image n; the border was zeroed at allocation and is never written. */
+    private void padImage(float[] x, int xOff, float[] xp, Plan pl) {
+        int c = in.channels(), h = in.height(), w = in.width();
+        for (int ch = 0; ch < c; ch++) {
+            int dst = ch * pl.hp * pl.wp + g.ph() * pl.wp + g.pw(), src = xOff + ch * h * w;
+            for (int iy = 0; iy < h; iy++, dst += pl.wp, src += w) copyRow(x, src, xp, dst, w);
+        }
+    }
+
+    /** dyp's interior = dy of one image, at (qh, qw) in each (hq x wq) plane. */
+    private void padGradient(float[] dy, int dyOff, float[] dyp, Plan pl) {
+        int oh = g.outH(), ow = g.outW();
+        for (int k = 0; k < filters; k++) {
+            int dst = k * pl.hq * pl.wq + pl.qh * pl.wq + pl.qw, src = dyOff + k * plane;
+            for (int oy = 0; oy < oh; oy++, dst += pl.wq, src += ow) copyRow(dy, src, dyp, dst, ow);
+        }
+    }
+
+    /** A short row copy: a plain loop (vectorised by C2) beats System.arraycopy's call on 8-32 floats. */
+    private static void copyRow(float[] src, int s, float[] dst, int d, int len) {
+        for (int e = 0; e < len; e++) dst[d + e] = src[s + e];
+    }
+
+    private void fillBias(float[] p, int b, float[] y, int yOff) {
+        if (bias) {
+            for (int k = 0; k < filters; k++) Arrays.fill(y, yOff + k * plane, yOff + (k + 1) * plane, p[b + k]);
+        } else {
+            Arrays.fill(y, yOff, yOff + filters * plane, 0f);
+        }
+    }
+
+    /** wT (rows x K) = W (K x rows). */
+    private void transposeWeights(float[] p, int w, float[] wT) {
+        for (int k = 0; k < filters; k++) {
+            int src = w + k * rows;
+            for (int r = 0; r < rows; r++) wT[r * filters + k] = p[src + r];
+        }
+    }
+
+    /** wrT (K*kh*kw x C): row (k, i', j'), column c = W[k][c][kh-1-i'][kw-1-j'] (180-degree rotation). */
+    private void rotateWeights(float[] p, int w, float[] wrT) {
+        int c = in.channels(), kh = g.kh(), kw = g.kw();
+        for (int k = 0; k < filters; k++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++) {
+                        int r = (k * kh + i) * kw + j;
+                        wrT[r * c + ch] = p[w + k * rows + (ch * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+                    }
+    }
+
+    /** Pixels per tile of the transposes: a 16 x K tile of the (pixels x K) side is at most 4 KB, in L1. */
+    private static final int TILE = 16;
+
+    /**
+     * dst (cols x len, at dstOff) = src^T (len x cols) + optional per-row bias. Tiled over TILE
+     * pixels, so that the strided side stays in L1 (a plain loop wrote 128-byte-strided lines over
+     * 128 KB and was ~30% of a weight-gradient pass).
+     */
+    private static void transposeOut(float[] src, int cols, int len, float[] dst, int dstOff, float[] biasArr, int b) {
+        for (int q0 = 0; q0 < len; q0 += TILE) {
+            int q1 = Math.min(len, q0 + TILE);
+            for (int k = 0; k < cols; k++) {
+                int d = dstOff + k * len;
+                float add = biasArr == null ? 0f : biasArr[b + k];
+                for (int q = q0; q < q1; q++) dst[d + q] = src[q * cols + k] + add;
+            }
+        }
+    }
+
+    /** dst (len x cols) = the (cols x len) matrix at src[srcOff], transposed (tiled like {@link #transposeOut}). */
+    private static void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
+        for (int q0 = 0; q0 < len; q0 += TILE) {
+            int q1 = Math.min(len, q0 + TILE);
+            for (int k = 0; k < cols; k++) {
+                int s = srcOff + k * len;
+                for (int q = q0; q < q1; q++) dst[q * cols + k] = src[s + q];
+            }
+        }
+    }
+
+    /** Which path each part takes with kernels of vector length vl (for tests and the benchmark's table). */
+    public String paths(int vl) {
+        Plan p = new Plan(vl, vl > 0 ? 8 : 0);
+        return "forward " + name(p.forward) + ", dW " + name(p.weightGrad) + ", dx " + name(p.inputGrad);
+    }
+
+    private static String name(Path p) {
+        return p == Path.IM2COL ? "im2col" : p == Path.PIXELS ? "direct/pixels" : "direct/channels";
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.sparkcnn.kernels.layers;
 
-import dev.sparkcnn.kernels.optim.Init;
 import dev.sparkcnn.kernels.tensor.Shape;
 
 /**
@@ -54,8 +53,7 @@ public final class Linear extends Layer {
     @Override
     public void initParams(float[] params, long seed) {
         int off = paramOffset();
-        if (init == Conv2d.InitKind.HE) Init.he(params, off, units * inputs, inputs, units, seed);
-        else Init.xavier(params, off, units * inputs, inputs, units, seed);
+        init.fill(params, off, units * inputs, inputs, units, seed);
         if (bias) java.util.Arrays.fill(params, off + units * inputs, off + paramCount(), 0f);
     }
 

@@ -39,7 +39,10 @@ public final class MaxPool2d extends Layer {
         int[] argmax = (int[]) work;
         int h = in.height(), w = in.width(), oh = g.outH(), ow = g.outW();
         int planes = n * in.channels();
-        if (g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0) {
+        // the fast path reads whole 2x2 windows: with round=ceil on an odd size the last row or
+        // column of windows hangs over the edge, and those take the general (clipping) loop
+        if (g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0
+                && 2 * oh <= h && 2 * ow <= w) {
             forward2x2(x, y, argmax, planes, h, w, oh, ow);
             return;
         }
@@ -69,7 +72,7 @@ public final class MaxPool2d extends Layer {
         }
     }
 
-    /** The common 2x2 stride-2 case, windows never overlap the border. */
+    /** The common 2x2 stride-2 case; the caller checked that every window lies inside the input. */
     private static void forward2x2(float[] x, float[] y, int[] argmax, int planes, int h, int w, int oh, int ow) {
         for (int pl = 0; pl < planes; pl++) {
             int xBase = pl * h * w, yBase = pl * oh * ow;

@@ -12,7 +12,10 @@ import dev.sparkcnn.kernels.tensor.Shape;
  *   x: (N, C, H, W)   y: (N, K, H/s, W/s)
  * </pre>
  * The inner layers are ordinary layers with views into this block's parameter and state range,
- * so their gradient checks carry over; the block owns the intermediate buffers.
+ * so their gradient checks carry over; the block owns the intermediate buffers. The ReLUs are
+ * fused into the batch norms before them (forward: one pass writes relu(bn(x)) and
+ * relu(bn(x) + shortcut); backward: the mask is applied in the batch norm's first pass), which
+ * saves two full passes over the activations each way.
  */
 public final class ResidualBlock extends Layer {
 
@@ -53,6 +56,11 @@ public final class ResidualBlock extends Layer {
         if (stride <= 0) throw new ShapeException("stride must be positive, got " + stride);
         // 3x3 pad 1 and 1x1 pad 0 at the same stride agree: (W - 1)/s + 1
         return new Shape(filters, (in.height() - 1) / stride + 1, (in.width() - 1) / stride + 1);
+    }
+
+    /** The inner layers in forward order (conv1, bn1, relu, conv2, bn2[, projection conv, projection bn]). */
+    public java.util.List<Layer> innerLayers() {
+        return java.util.List.of(inner);
     }
 
     public boolean hasProjection() {
@@ -124,7 +132,7 @@ public final class ResidualBlock extends Layer {
 
     private static final class Work {
         final Object[] inner;
-        final float[] a1, a2, a3, a4, a5;   // conv1, bn1, relu, conv2, bn2 outputs
+        final float[] a1, a3, a4;           // conv1, relu(bn1), conv2 outputs (bn2 writes the block's output)
         final float[] s1, s2;               // projection conv, projection bn outputs
         final float[] g1, g2;               // gradient ping-pong through the main path
         final float[] gs;                   // gradient through the shortcut
@@ -135,10 +143,8 @@ public final class ResidualBlock extends Layer {
             for (int i = 0; i < inner.length; i++) inner[i] = b.inner[i].allocate(capacity);
             int outLen = capacity * b.out.size(), inLen = capacity * b.in.size();
             a1 = new float[outLen];
-            a2 = new float[outLen];
             a3 = new float[outLen];
             a4 = new float[outLen];
-            a5 = new float[outLen];
             s1 = b.projConv != null ? new float[outLen] : null;
             s2 = b.projConv != null ? new float[outLen] : null;
             g1 = new float[Math.max(outLen, inLen)];
@@ -158,32 +164,28 @@ public final class ResidualBlock extends Layer {
         Work w = (Work) work;
         Object[] iw = w.inner;
         conv1.forward(ctx, iw[0], x, w.a1, n);
-        bn1.forward(ctx, iw[1], w.a1, w.a2, n);
-        relu1.forward(ctx, iw[2], w.a2, w.a3, n);
+        bn1.forward(ctx, iw[1], w.a1, w.a3, n, null, true);             // relu(bn1(.)) in one pass
         conv2.forward(ctx, iw[3], w.a3, w.a4, n);
-        bn2.forward(ctx, iw[4], w.a4, w.a5, n);
         float[] shortcut = x;
         if (projConv != null) {
             projConv.forward(ctx, iw[5], x, w.s1, n);
             projBn.forward(ctx, iw[6], w.s1, w.s2, n);
             shortcut = w.s2;
         }
-        int len = n * out.size();
-        for (int i = 0; i < len; i++) y[i] = Math.max(w.a5[i] + shortcut[i], 0f);
+        bn2.forward(ctx, iw[4], w.a4, y, n, shortcut, true);            // relu(bn2(.) + shortcut) in one pass
     }
 
     @Override
     public void backward(Context ctx, Object work, float[] x, float[] y, float[] dy, float[] dx, int n) {
         Work w = (Work) work;
         Object[] iw = w.inner;
-        int len = n * out.size();
-        for (int i = 0; i < len; i++) w.sum[i] = y[i] > 0f ? dy[i] : 0f;
+        // dL/d(main + shortcut): dy where the block's output is positive
+        Activation.reluBackward(y, dy, w.sum, 0, n * out.size());
         // main path, back to front
-        bn2.backward(ctx, iw[4], w.a4, w.a5, w.sum, w.g1, n);
+        bn2.backwardMasked(ctx, iw[4], w.a4, null, w.sum, w.g1, n);
         conv2.backward(ctx, iw[3], w.a3, w.a4, w.g1, w.g2, n);
-        relu1.backward(ctx, iw[2], w.a2, w.a3, w.g2, w.g1, n);
-        bn1.backward(ctx, iw[1], w.a1, w.a2, w.g1, w.g2, n);
-        conv1.backward(ctx, iw[0], x, w.a1, w.g2, dx, n);
+        bn1.backwardMasked(ctx, iw[1], w.a1, w.a3, w.g2, w.g1, n);             // the ReLU's mask, then bn1
+        conv1.backward(ctx, iw[0], x, w.a1, w.g1, dx, n);
         if (projConv != null) {
             projBn.backward(ctx, iw[6], w.s1, w.s2, w.sum, w.gs, n);
             // the projection's input gradient is added to dx below, so it goes to g1 first
@@ -193,6 +195,7 @@ public final class ResidualBlock extends Layer {
                 for (int i = 0; i < inLen; i++) dx[i] += w.g1[i];
             }
         } else if (dx != null) {
+            int len = n * out.size();
             for (int i = 0; i < len; i++) dx[i] += w.sum[i];
         }
     }

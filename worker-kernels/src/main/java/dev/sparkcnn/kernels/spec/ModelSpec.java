@@ -43,7 +43,8 @@ import java.util.Set;
  *
  * Kinds and keys (defaults in brackets):
  * <ul>
- *   <li>{@code conv filters size [stride=1] [pad=0] [dilation=1] [bias=true] [init=he|xavier] [round=exact|floor|ceil]};
+ *   <li>{@code conv filters size [stride=1] [pad=0] [dilation=1] [bias=true] [init=he|xavier|output] [round=exact|floor|ceil]}
+ *       (the last conv or fc line of a spec defaults to {@code init=output}, Glorot uniform x 0.1, the others to He);
  *       sizes may be rectangular: {@code size=3x5} is height 3, width 5</li>
  *   <li>{@code maxpool size [stride=size] [pad=0] [round]}, {@code avgpool} the same, {@code globalavgpool}</li>
  *   <li>{@code fc units [bias=true] [init]} (alias {@code linear}; flattens its input), {@code flatten}</li>
@@ -266,12 +267,17 @@ public final class ModelSpec {
         long totalParams = 0;
         fits(source + ":" + inputLine + ": input " + input, "input floats per image",
                 (long) input.channels() * input.height() * input.width());
+        // the output layer: the last conv or fc line (its default initialisation is OUTPUT)
+        int output = -1;
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).kind().equals("conv") || layers.get(i).kind().equals("fc")) output = i;
+        }
         for (int i = 0; i < layers.size(); i++) {
             LayerLine l = layers.get(i);
             String where = source + ":" + l.line() + ": layer " + i + " (" + l.kind() + ") with input " + shape;
             Layer layer;
             try {
-                layer = create(l, shape, where);
+                layer = create(l, shape, where, i == output);
             } catch (ShapeException e) {
                 throw new SpecException(where + ": " + e.getMessage());
             } catch (SpecException e) {
@@ -344,7 +350,7 @@ public final class ModelSpec {
         }
     }
 
-    private static Layer create(LayerLine l, Shape in, String where) {
+    private static Layer create(LayerLine l, Shape in, String where, boolean outputLayer) {
         Args a = new Args(l.args(), where);
         checkSizes(l, in, a, where);
         switch (l.kind()) {
@@ -356,7 +362,7 @@ public final class ModelSpec {
                 int filters = a.positive("filters", null);
                 Window g = Window.of(in.height(), in.width(), size[0], size[1], stride[0], stride[1], pad[0], pad[1],
                         dil[0], dil[1], a.rounding());
-                return new Conv2d(in, filters, g, a.bool("bias", true), a.init());
+                return new Conv2d(in, filters, g, a.bool("bias", true), a.init(outputLayer));
             }
             case "maxpool":
             case "avgpool": {
@@ -373,7 +379,7 @@ public final class ModelSpec {
             case "globalavgpool":
                 return AvgPool2d.global(in);
             case "fc":
-                return new Linear(in, a.positive("units", null), a.bool("bias", true), a.init());
+                return new Linear(in, a.positive("units", null), a.bool("bias", true), a.init(outputLayer));
             case "flatten":
                 return new Flatten(in);
             case "relu":
@@ -463,12 +469,15 @@ public final class ModelSpec {
             throw new SpecException(where + ": " + key + "=" + v + " must be true or false");
         }
 
-        Conv2d.InitKind init() {
-            String v = args.getOrDefault("init", "he");
+        /** init=he|xavier|output; without it He, or OUTPUT for the network's last weight layer. */
+        Conv2d.InitKind init(boolean outputLayer) {
+            String v = args.get("init");
+            if (v == null) return outputLayer ? Conv2d.InitKind.OUTPUT : Conv2d.InitKind.HE;
             switch (v.toLowerCase(Locale.ROOT)) {
                 case "he": case "kaiming": return Conv2d.InitKind.HE;
                 case "xavier": case "glorot": return Conv2d.InitKind.XAVIER;
-                default: throw new SpecException(where + ": init=" + v + " must be he or xavier");
+                case "output": return Conv2d.InitKind.OUTPUT;
+                default: throw new SpecException(where + ": init=" + v + " must be he, xavier or output");
             }
         }
 

@@ -26,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class GradientCheck {
 
     static final double H = 1e-2;
+    /** The default agreement: absolute and relative parts of the allowed difference. */
+    static final double ABS = 2e-3, REL = 2e-2;
 
     private GradientCheck() {
     }
@@ -59,6 +61,11 @@ final class GradientCheck {
      * randomly chosen coordinates of each. Returns the largest error ratio seen (must be < 1).
      */
     static double check(Layer layer, Context ctx, float[] x, int n, int samples, long seed) {
+        return check(layer, ctx, x, n, samples, seed, ABS, REL);
+    }
+
+    /** {@link #check} with the agreement {@code |analytic - numeric| <= abs + rel * max(|analytic|, |numeric|)}. */
+    static double check(Layer layer, Context ctx, float[] x, int n, int samples, long seed, double abs, double rel) {
         Object work = layer.allocate(n);
         int outLen = n * layer.outputShape().size(), inLen = n * layer.inputShape().size();
         float[] r = random(outLen, seed + 1, 1.0);
@@ -75,13 +82,13 @@ final class GradientCheck {
             int i = samples >= inLen ? s : pick.nextInt(inLen);
             final int at = i;
             worst = Math.max(worst, compareAtSteps(layer + " dx[" + i + "]", dx[i],
-                    h -> numeric(layer, ctx, work, x, at, x, y, r, n, h)));
+                    h -> numeric(layer, ctx, work, x, at, x, y, r, n, h), abs, rel));
         }
         for (int s = 0; s < Math.min(samples, ctx.params.length); s++) {
             int i = samples >= ctx.params.length ? s : pick.nextInt(ctx.params.length);
             final int at = i;
             worst = Math.max(worst, compareAtSteps(layer + " dparam[" + i + "]", dParams[i],
-                    h -> numeric(layer, ctx, work, ctx.params, at, x, y, r, n, h)));
+                    h -> numeric(layer, ctx, work, ctx.params, at, x, y, r, n, h), abs, rel));
         }
         return worst;
     }
@@ -108,20 +115,25 @@ final class GradientCheck {
 
     /** Compares at step H, retrying at H/10 and H/100 (see the class comment on kinks). */
     static double compareAtSteps(String what, double analytic, java.util.function.DoubleUnaryOperator numericAt) {
+        return compareAtSteps(what, analytic, numericAt, ABS, REL);
+    }
+
+    static double compareAtSteps(String what, double analytic, java.util.function.DoubleUnaryOperator numericAt,
+                                 double abs, double rel) {
         double h = H;
         for (int attempt = 0; attempt < 2; attempt++, h /= 10) {
             double numeric = numericAt.applyAsDouble(h);
-            if (ratio(analytic, numeric) <= 1) return ratio(analytic, numeric);
+            if (ratio(analytic, numeric, abs, rel) <= 1) return ratio(analytic, numeric, abs, rel);
         }
-        return compare(what, analytic, numericAt.applyAsDouble(h));
+        return compare(what, analytic, numericAt.applyAsDouble(h), abs, rel);
     }
 
-    private static double ratio(double analytic, double numeric) {
-        return Math.abs(analytic - numeric) / (2e-3 + 2e-2 * Math.max(Math.abs(analytic), Math.abs(numeric)));
+    private static double ratio(double analytic, double numeric, double abs, double rel) {
+        return Math.abs(analytic - numeric) / (abs + rel * Math.max(Math.abs(analytic), Math.abs(numeric)));
     }
 
-    static double compare(String what, double analytic, double numeric) {
-        double allowed = 2e-3 + 2e-2 * Math.max(Math.abs(analytic), Math.abs(numeric));
+    static double compare(String what, double analytic, double numeric, double abs, double rel) {
+        double allowed = abs + rel * Math.max(Math.abs(analytic), Math.abs(numeric));
         double ratio = Math.abs(analytic - numeric) / allowed;
         assertTrue(ratio <= 1, () -> what + ": analytic " + analytic + " vs numeric " + numeric
                 + " (difference " + Math.abs(analytic - numeric) + ", allowed " + allowed + ")");

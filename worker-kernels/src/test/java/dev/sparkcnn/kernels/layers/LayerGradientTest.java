@@ -166,6 +166,26 @@ class LayerGradientTest {
         GradientCheck.check(bn, ctx, x, n, ALL, 103);
     }
 
+    /**
+     * Batch norm at 10x tighter agreement than the other layers (the layer is smooth and its sums
+     * run in double), with groups of 3 samples x 3x3 pixels = 27 values: an n/(n-1) slip between
+     * forward and backward (an unbiased variance on one side, or dividing a mean by count - 1)
+     * changes gradients by 1/26 ~ 4%, twenty times the relative tolerance. Every input and
+     * parameter coordinate is checked, in training (ghost groups 3, 3, 1 of 7 samples) and evaluation.
+     */
+    @ParameterizedTest(name = "batchnorm tight {0} group={1} training={2}")
+    @CsvSource({"4x3x3, 3, true", "4x3x3, 0, true", "5x1x1, 4, true", "4x3x3, 3, false"})
+    void batchNormTight(String shape, int group, boolean training) {
+        Shape in = Shape.parse(shape);
+        BatchNorm bn = new BatchNorm(in, 1e-5f);
+        Context ctx = GradientCheck.context(bn, 201, training);
+        ctx.normGroupSize = group;
+        int n = 7;
+        float[] x = GradientCheck.random(n * in.size(), 202, 2);
+        for (int i = 0; i < x.length; i++) x[i] += 0.5f;   // a mean away from 0: the mean's terms matter
+        GradientCheck.check(bn, ctx, x, n, ALL, 203, 2e-4, 2e-3);
+    }
+
     @Test
     void batchNormNormalisesAndRecordsStatistics() {
         Shape in = new Shape(2, 3, 3);

@@ -79,4 +79,43 @@ final class NaiveReference {
                 }
         return y;
     }
+
+    /**
+     * dx of max or average pooling for upstream dy: max sends each dy to the first maximum of its
+     * window in row-major window order (padding never wins); average spreads it evenly over the
+     * input pixels the window covers.
+     */
+    static double[] poolBackward(float[] x, int n, int c, int h, int w, Window g, boolean max, float[] dy) {
+        int oh = g.outH(), ow = g.outW();
+        double[] dx = new double[n * c * h * w];
+        for (int p = 0; p < n * c; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    double d = dy[(p * oh + oy) * ow + ox];
+                    double best = Double.NEGATIVE_INFINITY;
+                    int bestAt = -1, count = 0;
+                    for (int i = 0; i < g.kh(); i++)
+                        for (int j = 0; j < g.kw(); j++) {
+                            int iy = oy * g.sh() - g.ph() + i, ix = ox * g.sw() - g.pw() + j;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            int at = (p * h + iy) * w + ix;
+                            if (x[at] > best) {
+                                best = x[at];
+                                bestAt = at;
+                            }
+                            count++;
+                        }
+                    if (max) {
+                        dx[bestAt] += d;
+                    } else {
+                        for (int i = 0; i < g.kh(); i++)
+                            for (int j = 0; j < g.kw(); j++) {
+                                int iy = oy * g.sh() - g.ph() + i, ix = ox * g.sw() - g.pw() + j;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                dx[(p * h + iy) * w + ix] += d / count;
+                            }
+                    }
+                }
+        return dx;
+    }
 }

@@ -81,13 +81,38 @@ class NetworkTest {
         assertEquals(150, checked);
     }
 
+    /**
+     * Every path a training step can take allocates nothing once warm: the implicit-GEMM convolutions
+     * (pixels and channels, cifar-quick and resnet20), im2col where a shape does not fit them
+     * (lenet5's 28-wide and 6-filter layers, resnet20's strided convolutions, cifar-fcn's 10-filter
+     * head) and everywhere ({@code -Dsparkcnn.conv=im2col}), the fused batch norms of the residual
+     * blocks, overlapping padded max-pooling and dropout (cifar-fcn), and the general max-pool loop
+     * of round=ceil on odd sizes.
+     */
     @Test
     void trainingStepAllocatesNothingAfterWarmUp() {
-        for (String model : new String[] {"cifar-quick", "resnet20"}) {
-            Network net = ModelSpec.resolve(model).build();
+        String oddCeil = "input 3x15x15\nconv filters=16 size=3 pad=1\nrelu\nmaxpool size=2 stride=2 round=ceil\n"
+                + "batchnorm\nconv filters=16 size=3 pad=1\navgpool size=2 stride=2 round=ceil\nfc units=10";
+        String[][] cases = {{"cifar-quick", "auto"}, {"resnet20", "auto"}, {"lenet5", "auto"}, {"cifar-fcn", "auto"},
+                {oddCeil, "auto"}, {"cifar-quick", "im2col"}, {"resnet20", "im2col"}};
+        for (String[] c : cases) {
+            String model = c[0];
+            String name = model.startsWith("input") ? "odd-ceil" : model;
+            String saved = System.getProperty(Context.CONV_PROPERTY);
+            System.setProperty(Context.CONV_PROPERTY, c[1]);
+            Workspace ws;
+            Network net;
+            try {
+                net = model.startsWith("input") ? ModelSpec.parse(model, "odd-ceil").build() : ModelSpec.resolve(model).build();
+                ws = net.newWorkspace(4, Gemms.create());
+            } finally {
+                if (saved == null) System.clearProperty(Context.CONV_PROPERTY);
+                else System.setProperty(Context.CONV_PROPERTY, saved);
+            }
             int n = 4;
-            Workspace ws = net.newWorkspace(n, Gemms.create());
             Context ctx = ws.bindNewTraining(1);
+            ctx.normGroupSize = 2;
+            ctx.dropoutSeed = 3;
             float[] x = randomInput(n * net.inputShape().size(), 2);
             int[] labels = {1, 2, 3, 4};
             Loss loss = new SoftmaxCrossEntropy();
@@ -115,10 +140,23 @@ class NetworkTest {
             int steps = 5;
             for (int i = 0; i < steps; i++) step.run();
             long perStep = (mx.getThreadAllocatedBytes(tid) - before) / steps;
-            System.out.printf("%s: %d bytes allocated per training step after %d warm-up steps%n", model, perStep, warmUp);
+            System.out.printf("%s (conv %s): %d bytes allocated per training step after %d warm-up steps%n", name, c[1], perStep, warmUp);
             // a float[] of one activation would be >= 16 KB here; allow only measurement noise
-            assertTrue(perStep < 256, model + ": a training step allocated " + perStep + " bytes");
+            assertTrue(perStep < 256, name + " (conv " + c[1] + "): a training step allocated " + perStep + " bytes");
         }
+    }
+
+    @Test
+    void shippedModelsTakeTheImplicitGemmPathsWhereTheyFit() {
+        // the allocation and speed claims are about these paths: a plan that fell back to im2col would
+        // pass every numerical test, so pin which convolutions run which path (512-bit vectors: VL 16)
+        Network quick = ModelSpec.resolve("cifar-quick").build();
+        assertEquals("forward direct/pixels, dW direct/channels, dx direct/pixels",
+                ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(3)).paths(16));
+        assertEquals("forward direct/channels, dW direct/channels, dx direct/channels",
+                ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(6)).paths(16));
+        assertEquals("forward im2col, dW im2col, dx im2col",
+                ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(3)).paths(0), "no implicit kernels: im2col");
     }
 
     /** Trains a net for a few steps from a seed and returns the parameters. */

@@ -62,4 +62,41 @@ class OverfitRealCifarTest {
         assertEquals(n, correct, "training accuracy after " + steps + " steps");
         assertEquals(n, finalCorrect, "training accuracy of the final parameters");
     }
+
+    /**
+     * The output layer's default initialisation (Glorot uniform x 0.1) starts every shipped model
+     * near ln 10 on real images; the same spec with the output layer He-initialised, as before,
+     * starts well above (cifar-quick ~3.7), so this test fails if the default goes back.
+     */
+    @Test
+    void shippedModelsStartNearLn10AndHeOnTheOutputLayerWouldNot() throws Exception {
+        Path dir = TestCifar.subset(10);
+        List<Path> files = new ArrayList<>();
+        for (String name : CifarRecords.TRAIN_FILES) files.add(dir.resolve(name));
+        CifarBlock block = CifarBlock.readAll(files);
+        int n = block.size();
+        CifarBlock.ChannelStats stats = block.channelMeanStd();
+        float[] x = new float[n * CifarRecords.IMAGE_BYTES];
+        block.toFloat(0, n, x, 0, stats.meanAsFloats(), stats.stdAsFloats());
+        int[] labels = new int[n];
+        block.copyLabels(0, n, labels, 0);
+        double ln10 = Math.log(10);
+        for (String model : new String[] {"cifar-quick", "lenet5", "resnet20", "cifar-fcn"}) {
+            ModelSpec spec = ModelSpec.resolve(model);
+            double start = initialLoss(spec.build(), x, labels, n);
+            System.out.printf("%s starts at loss %.3f (ln 10 = %.3f)%n", model, start, ln10);
+            assertTrue(Math.abs(start - ln10) < 0.1, model + " starts at " + start + ", not near ln 10");
+        }
+        // the same cifar-quick with init=he on its output line
+        String text = ModelSpec.resolve("cifar-quick").text().replace("fc units=10", "fc units=10 init=he");
+        double he = initialLoss(ModelSpec.parse(text, "cifar-quick-he").build(), x, labels, n);
+        assertTrue(he > 3.0, "He on the output layer starts at " + he);
+    }
+
+    private static double initialLoss(Network net, float[] x, int[] labels, int n) {
+        Workspace ws = net.newWorkspace(n, Gemms.create());
+        Context ctx = ws.bindNewTraining(1);
+        ctx.normGroupSize = 10;
+        return new SoftmaxCrossEntropy().forwardBackward(ws.forward(x, n), n, 10, labels, 0, null, 1f) / n;
+    }
 }
