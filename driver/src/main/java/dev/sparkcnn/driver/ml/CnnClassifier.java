@@ -130,11 +130,25 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
         transformSchema(dataset.schema(), true);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         ModelSpec spec = resolveSpec(getModelSpec());
-        FeaturesColumn features = FeaturesColumn.of(dataset.schema(), getFeaturesCol());
-        CifarBlock train = TrainingSet.collect(dataset, features, getLabelCol(), getSeed());
-        TrainConfig cfg = trainConfig(train.size(), jsc.defaultParallelism());
+        dev.sparkcnn.kernels.net.Network net = spec.build();
+        dev.sparkcnn.kernels.tensor.Shape in = net.inputShape();
+        int classes = net.outputShape().size();
+        TrainConfig settings = trainConfig(Integer.MAX_VALUE, jsc.defaultParallelism());
+        // the rows are decoded and cut into shards in the DataFrame's own partitions: nothing is collected here
+        ImageTable table = ImageTable.of(dataset, getFeaturesCol(), getLabelCol(), in, classes, getSeed(),
+                settings.get("data.skip.unreadable").equals("true"), settings.getLong("data.max.pixels"));
+        long records = table.shards().records();
+        if (records == 0) {
+            table.close();
+            throw new CnnInputException("the training data is empty: there is nothing to fit");
+        }
+        TrainConfig cfg = trainConfig((int) Math.min(Integer.MAX_VALUE, records), jsc.defaultParallelism());
         long t0 = System.nanoTime();
-        try (SparkGradientSource source = SparkGradientSource.fromBlocks(jsc, train, null, cfg, spec.text(), cfg.getInt("partitions"))) {
+        dev.sparkcnn.driver.data.TableShards shards = table.shards();
+        try (ImageTable closeAfter = table;
+             SparkGradientSource source = SparkGradientSource.fromShards(jsc, records,
+                     (plan, parts) -> shards.shards(0, records, plan, parts, "training shards"), null, 0, cfg, spec.text(),
+                     cfg.getInt("partitions"), in, classes, "the training data")) {
             Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), null, null, new Trainer.Listener() {
                 @Override
                 public void onEpoch(Map<String, Object> record, EvalResult eval) {
@@ -143,7 +157,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
                 }
             });
             trainer.run();
-            LOG.info("{}: trained on {} images in {} partitions in {} s", uid, train.size(), source.partitions(),
+            LOG.info("{}: trained on {} images in {} partitions in {} s", uid, records, source.partitions(),
                     (System.nanoTime() - t0) / 1e9);
             CnnClassificationModel model = new CnnClassificationModel(uid, trainer.model());
             return copyValues(model, ParamMap.empty()).setParent(this);

@@ -204,7 +204,7 @@ public final class Trainer {
         ModelFile f = new ModelFile("checkpoint")
                 .text("spec", spec.text())
                 .text("config", cfg.toText())
-                .text("normalization", normText())
+                .text("normalization", norm.toText())
                 .longs("progress", globalStep, epoch, stepInEpoch, optimizer.stepCount())
                 .floats("params", params)
                 .floats("state", state);
@@ -217,11 +217,6 @@ public final class Trainer {
     /** The trained model: spec, normalisation, parameters, running statistics and this run's config. */
     public dev.sparkcnn.driver.model.SavedModel model() {
         return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone(), cfg.toText());
-    }
-
-    private String normText() {
-        float[] m = norm.mean(), s = norm.std();
-        return m[0] + " " + m[1] + " " + m[2] + " " + s[0] + " " + s[1] + " " + s[2];
     }
 
     /** Runs until the configured epochs (or max.steps) are done. */
