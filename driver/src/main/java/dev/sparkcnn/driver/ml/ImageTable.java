@@ -46,6 +46,15 @@ public final class ImageTable implements AutoCloseable {
      */
     public static ImageTable of(Dataset<?> df, String imageCol, String labelCol, Shape in, Integer classes, long seed,
                                 boolean skipUnreadable, long maxPixels) {
+        return of(df, imageCol, labelCol, in, classes, null, seed, skipUnreadable, maxPixels);
+    }
+
+    /**
+     * As above; {@code knownClasses} (e.g. the training set's, when this is the test set; may be null)
+     * fixes the class names and the label of each: a row with another class name is refused.
+     */
+    public static ImageTable of(Dataset<?> df, String imageCol, String labelCol, Shape in, Integer classes, List<String> knownClasses,
+                                long seed, boolean skipUnreadable, long maxPixels) {
         FeaturesColumn features = FeaturesColumn.of(df.schema(), imageCol, in.channels(), in.height(), in.width(), maxPixels);
         if (!java.util.Arrays.asList(df.schema().fieldNames()).contains(labelCol)) {
             throw new CnnInputException("label column '" + labelCol + "' does not exist; the table has columns "
@@ -58,16 +67,22 @@ public final class ImageTable implements AutoCloseable {
         try {
             if (labelType.equals(DataTypes.StringType)) {
                 names = new ArrayList<>();
-                for (Row r : df.toDF().select(col(labelCol)).where(col(labelCol).isNotNull()).distinct().collectAsList()) {
-                    names.add(r.getString(0));
+                if (knownClasses != null) {
+                    names.addAll(knownClasses);
+                } else {
+                    for (Row r : df.toDF().select(col(labelCol)).where(col(labelCol).isNotNull()).distinct().collectAsList()) {
+                        names.add(r.getString(0));
+                    }
+                    names.sort(null);
                 }
-                names.sort(null);
                 index = new HashMap<>();
                 for (int k = 0; k < names.size(); k++) index.put(names.get(k), k);
                 rows = df.toDF().select(col(imageCol), col(labelCol));
             } else if (labelType instanceof NumericType) {
                 int k;
-                if (classes != null) {
+                if (knownClasses != null) {
+                    k = knownClasses.size();
+                } else if (classes != null) {
                     k = classes;
                 } else {
                     Row max = df.toDF().agg(org.apache.spark.sql.functions.max(col(labelCol).cast(DataTypes.DoubleType))).first();
@@ -116,7 +131,12 @@ public final class ImageTable implements AutoCloseable {
             int label;
             if (byName != null) {
                 if (row.isNullAt(1)) throw new CnnInputException("label column '" + labelCol + "' is null in " + where);
-                label = byName.get(row.getString(1));
+                Integer known = byName.get(row.getString(1));
+                if (known == null) {
+                    throw new CnnInputException("label column '" + labelCol + "' has class '" + row.getString(1) + "' in " + where
+                            + ", which the training data does not have (its classes: " + String.join(", ", new java.util.TreeSet<>(byName.keySet())) + ")");
+                }
+                label = known;
             } else {
                 label = FeaturesColumn.label(row, 1, labelCol, where, classes);
             }

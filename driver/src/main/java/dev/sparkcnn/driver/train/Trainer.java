@@ -72,6 +72,7 @@ public final class Trainer {
     private int stepInEpoch;
     private EvalResult lastEval;
     private boolean stoppedEarly;
+    private java.util.List<String> classNames;
 
     public Trainer(TrainConfig cfg, ModelSpec spec, GradientSource source, Normalization norm,
                    CheckpointStore store, MetricsLog metrics, Listener listener) {
@@ -96,6 +97,12 @@ public final class Trainer {
 
     public float[] params() {
         return params;
+    }
+
+    /** The data's class names, saved with the model (null: the model file's defaults). */
+    public Trainer classNames(java.util.List<String> names) {
+        this.classNames = names;
+        return this;
     }
 
     public float[] state() {
@@ -216,7 +223,7 @@ public final class Trainer {
 
     /** The trained model: spec, normalisation, parameters, running statistics and this run's config. */
     public dev.sparkcnn.driver.model.SavedModel model() {
-        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone(), cfg.toText());
+        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone(), cfg.toText()).withClassNames(classNames);
     }
 
     /** Runs until the configured epochs (or max.steps) are done. */
