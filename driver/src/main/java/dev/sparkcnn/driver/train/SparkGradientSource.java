@@ -138,9 +138,10 @@ public final class SparkGradientSource implements GradientSource {
         List<Integer> ids = new ArrayList<>();
         IntStream.range(0, plan.shards()).forEach(ids::add);
         dev.sparkcnn.kernels.tensor.Shape in = dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build().inputShape();
-        ImageDecoder decoder = new ImageDecoder(in.channels(), in.height(), in.width(), cfg.getLong("data.max.pixels"));
+        int c = in.channels(), h = in.height(), w = in.width();
+        ImageDecoder decoder = new ImageDecoder(c, h, w, cfg.getLong("data.max.pixels"));
         JavaRDD<Shard> rdd = jsc.parallelize(ids, partitions)
-                .map(v -> ShardLoader.load(files, plan, v, decoder, in.channels(), in.height(), in.width(), conf.get()))
+                .map(v -> ShardLoader.load(files, plan, v, decoder, c, h, w, conf.get()))
                 .setName(name + " (" + files.records() + " records)")
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
