@@ -31,8 +31,30 @@ import java.util.List;
 public final class TableShards implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** One decoded row: its image (C x H x W uint8) and label; null when the row is skipped. */
-    public record Item(byte[] pixels, int label) implements Serializable {
+    /**
+     * One decoded row: its image (C x H x W uint8) and label; null when the row is skipped. A plain
+     * class, not a record: Spark's Kryo 4 cannot build a serializer for records.
+     */
+    public static final class Item implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private byte[] pixels;
+        private int label;
+
+        private Item() {
+        }
+
+        public Item(byte[] pixels, int label) {
+            this.pixels = pixels;
+            this.label = label;
+        }
+
+        public byte[] pixels() {
+            return pixels;
+        }
+
+        public int label() {
+            return label;
+        }
     }
 
     private final JavaRDD<Item> kept;                 // the decoded rows, cached once
