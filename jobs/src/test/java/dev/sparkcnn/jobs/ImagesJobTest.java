@@ -1,6 +1,6 @@
 package dev.sparkcnn.jobs;
 
-import dev.sparkcnn.driver.data.TestImageFolders;
+import dev.sparkcnn.kernels.data.TestImageFolders;
 import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.model.SavedModel;
 import org.apache.hadoop.conf.Configuration;
@@ -25,7 +25,7 @@ class ImagesJobTest {
 
     static final Path TREE = TestImageFolders.build(Path.of("target", "test-data", "folder-3class-10"), 10, true);
 
-    static final String SPEC = String.join("\n", "input 3x64x64", "conv filters=4 size=3 pad=1 stride=2", "relu",
+    static final String SPEC = String.join("\n", "input 3x64x64", "conv filters=4 size=3 pad=1 stride=2 round=floor", "relu",
             "maxpool size=4", "fc units=3");
 
     static Path spec(Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package dev.sparkcnn.driver.data;
 
+import dev.sparkcnn.kernels.data.TestImageFolders;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

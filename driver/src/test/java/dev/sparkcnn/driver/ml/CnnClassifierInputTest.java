@@ -106,7 +106,7 @@ class CnnClassifierInputTest {
         Dataset<Row> badLabel = df.withColumn("label", when(col("id").equalTo(7), lit(10.0)).otherwise(col("label")));
         CnnInputException label = assertThrows(CnnInputException.class, () -> cnn.fit(badLabel));
         System.out.println("label 10: " + label.getMessage());
-        assertTrue(label.getMessage().matches("label column 'label' has value 10\\.0 in row \\d+ of partition \\d+ of the training data; "
+        assertTrue(label.getMessage().matches("label column 'label' has value 10\\.0 in row \\d+ of partition \\d+; "
                 + "expected a CIFAR-10 class, a whole number 0..9"), label.getMessage());
 
         CnnInputException scaled = assertThrows(CnnInputException.class, () -> cnn.fit(MlTestData.vectors(images, 1 / 255.0)));

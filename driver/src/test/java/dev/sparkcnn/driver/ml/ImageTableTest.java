@@ -5,7 +5,7 @@ import dev.sparkcnn.driver.data.DataException;
 import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.data.ShardPlan;
 import dev.sparkcnn.driver.data.TableShards;
-import dev.sparkcnn.driver.data.TestImageFolders;
+import dev.sparkcnn.kernels.data.TestImageFolders;
 import dev.sparkcnn.driver.train.SparkGradientSource;
 import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.train.Trainer;

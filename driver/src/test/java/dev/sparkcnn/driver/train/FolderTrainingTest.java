@@ -3,7 +3,7 @@ package dev.sparkcnn.driver.train;
 import dev.sparkcnn.driver.SparkTestContext;
 import dev.sparkcnn.driver.checkpoint.CheckpointStore;
 import dev.sparkcnn.driver.data.ImageFolderSource;
-import dev.sparkcnn.driver.data.TestImageFolders;
+import dev.sparkcnn.kernels.data.TestImageFolders;
 import dev.sparkcnn.driver.model.CifarCompatibility;
 import dev.sparkcnn.kernels.spec.ModelSpec;
 import org.apache.hadoop.conf.Configuration;

@@ -1,9 +1,5 @@
-package dev.sparkcnn.driver.data;
+package dev.sparkcnn.kernels.data;
 
-import dev.sparkcnn.kernels.data.CifarBlock;
-import dev.sparkcnn.kernels.data.CifarClasses;
-import dev.sparkcnn.kernels.data.CifarRecords;
-import dev.sparkcnn.kernels.data.TestCifar;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
