@@ -158,7 +158,7 @@ final class TrainJob implements Callable<Integer> {
         ImageSource train = files == null ? null : files.train(), test = files == null ? null : files.test();
         if (train != null) {
             CifarCompatibility.require(net, spec.source(), null, train.classNames().size(), train.description());
-            new ShardPlan(train.records(), cfg.shards());   // shard sizes are checked here, not in a task
+            new ShardPlan(train.records(), cfg.shards()).requireFits(net.inputShape().size());   // checked here, not in a task
         }
         FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(outDir, hadoop);
         Path checkpoints = new Path(outDir, "checkpoints");
@@ -224,7 +224,7 @@ final class TrainJob implements Callable<Integer> {
                         cfg.model(), net.paramCount(), data, trainRecords, classNames.size(),
                         table.skipped() > 0 ? ", " + table.skipped() + " unreadable rows skipped" : "",
                         testShards == null ? "none" : testRecords + " rows", p, jsc.master());
-                new ShardPlan(trainRecords, cfg.shards());
+                new ShardPlan(trainRecords, cfg.shards()).requireFits(net.inputShape().size());
                 source = SparkGradientSource.fromShards(jsc, trainRecords, trainShards, testShards, testRecords, cfg, spec.text(), p,
                         net.inputShape(), classNames.size(), "table " + data);
             }

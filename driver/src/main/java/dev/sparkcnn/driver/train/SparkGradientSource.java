@@ -101,7 +101,8 @@ public final class SparkGradientSource implements GradientSource {
         dev.sparkcnn.driver.model.CifarCompatibility.require(
                 dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build(),
                 cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model(), input, dataClasses, what);
-        this.plan = new ShardPlan(trainRecords, cfg.shards());
+        this.plan = new ShardPlan(trainRecords, cfg.shards())
+                .requireFits(dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build().inputShape().size());
         this.specText = specText;
         if (partitions > plan.shards()) {
             throw new ConfigException("partitions = " + partitions + " is more than data.shards = " + plan.shards()
