@@ -148,6 +148,11 @@ final class TrainJob implements Callable<Integer> {
             outDir = new Path("runs/" + name + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Network net = spec.build();   // shape errors before Spark starts
+        int channels = net.inputShape().channels();
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException(spec.source() + " takes input " + net.inputShape() + ", but images decode to 1 (grey) "
+                    + "or 3 (RGB) channels: start the spec with 'input 3xHxW' or 'input 1xHxW'");
+        }
         String conflict = GangScheduling.dynamicAllocationConflict(cfg, spark.conf);
         if (conflict != null) {
             System.err.println("error: " + conflict);

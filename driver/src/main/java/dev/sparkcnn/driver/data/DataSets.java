@@ -17,7 +17,7 @@ import java.util.Locale;
  * <ul>
  *   <li>a directory with a {@code train/} directory: an image folder tree ({@link ImageFolderSource});</li>
  *   <li>a {@code .parquet} file, or a directory of them (as Spark writes it): a table (read with Spark);</li>
- *   <li>a directory with {@code train.bin}: CIFAR-100 binary ({@code data.label = fine|coarse});</li>
+ *   <li>a directory with {@code train.bin} and none of CIFAR-10's names: CIFAR-100 binary ({@code data.label = fine|coarse});</li>
  *   <li>anything else: CIFAR-10 binary (a directory with data_batch_1..5.bin, a file or a glob).</li>
  * </ul>
  */
@@ -33,7 +33,9 @@ public record DataSets(String format, ImageSource train, ImageSource test) {
             if (data.toLowerCase(Locale.ROOT).endsWith(".parquet")) return "parquet";
             if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) return "cifar10";
             if (ImageFolderSource.isFolderTree(data, conf)) return "folder";
-            if (fs.exists(new Path(p, "train.bin"))) return "cifar100";
+            boolean cifar10Names = fs.exists(new Path(p, CifarRecords.TEST_FILE));
+            for (String name : CifarRecords.TRAIN_FILES) cifar10Names |= fs.exists(new Path(p, name));
+            if (fs.exists(new Path(p, "train.bin")) && !cifar10Names) return "cifar100";
             for (FileStatus s : fs.listStatus(p)) {
                 if (s.isFile() && s.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) return "parquet";
             }
