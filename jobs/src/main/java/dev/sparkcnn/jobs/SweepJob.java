@@ -85,7 +85,7 @@ final class SweepJob implements Callable<Integer> {
         String placement = trialsPlacement != null ? trialsPlacement.name() : file.placement();
         Configuration hadoop = new Configuration();
         dev.sparkcnn.driver.data.ImageSource files = Sweep.trainingData(data, hadoop);
-        Sweep s = new Sweep(file, out, hadoop, System.out);
+        Sweep s = new Sweep(file, out, hadoop, System.out).classNames(files.classNames());
         s.prepare(files.records(), retryFailed);
         if (!s.remaining().isEmpty()) {
             List<String> confs = new ArrayList<>();

@@ -86,6 +86,8 @@ class ImagesJobTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("24 images for training, 6 for validation"), r[1]);
         assertEquals(3, Files.readAllLines(tmp.resolve("sw/results.csv")).size(), "a header and two trials");
+        assertEquals(List.of("airplane", "cat", "ship"),
+                SavedModel.load(tmp.resolve("sw/best-model.scnn").toString(), new Configuration()).classNames());
     }
 
     @SuppressWarnings("unchecked")

@@ -277,7 +277,7 @@ public final class Sweep {
         for (TrialResult r : results.values()) say("%s already done (%s), kept", r.name(), r.stopReason());
         TaskTrainer.SharedData shared = inTasks ? TaskTrainer.SharedData.broadcast(jsc, data.train(), data.validation()) : null;
         try {
-            runTrials(todo, new TrialRunner(jsc, data, shared, asha, new Path(out, "trials"), files, log), parallel, share);
+            runTrials(todo, new TrialRunner(jsc, data, shared, asha, new Path(out, "trials"), files, log).classNames(classNames), parallel, share);
         } finally {
             if (shared != null) shared.close();
         }
@@ -333,6 +333,14 @@ public final class Sweep {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot look for " + p + ": " + e.getMessage(), e);
         }
+    }
+
+    private java.util.List<String> classNames;
+
+    /** The data's class names, saved in the trials' models; returns this. */
+    public Sweep classNames(java.util.List<String> names) {
+        this.classNames = names;
+        return this;
     }
 
     /** Writes results.csv, results.json, best.conf, best-model.scnn and sweep.html from the results so far. */
