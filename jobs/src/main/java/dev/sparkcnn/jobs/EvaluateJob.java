@@ -1,6 +1,9 @@
 package dev.sparkcnn.jobs;
 
 import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.data.DataSets;
+import dev.sparkcnn.driver.data.ImageSource;
+import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.model.SavedModel;
 import dev.sparkcnn.driver.train.EvalResult;
@@ -53,22 +56,38 @@ final class EvaluateJob implements Callable<Integer> {
         }
         Configuration hadoop = new Configuration();
         SavedModel model = SavedModel.load(modelFile, hadoop);
-        dev.sparkcnn.driver.model.CifarCompatibility.require(model.network(), model.spec().source());
-        CifarFiles files = CifarFiles.resolve(data, List.of(CifarRecords.TEST_FILE), hadoop);
+        // the model's own training config decides the format options (data.label, validation.fraction, seed) unless the data says
+        TrainConfig cfg = model.trainingConfig() == null ? TrainConfig.defaults()
+                : TrainConfig.fromText(model.trainingConfig(), modelFile + " (config)");
+        cfg = cfg.with("data.format", "auto");
+        String format = DataSets.format(data, cfg, hadoop);
+        ImageSource files;
+        if (format.equals("folder")) {
+            // the folder's test/ (or the held-out split the model was trained without)
+            files = DataSets.resolve(format, data, null, cfg, hadoop).test();
+            if (files == null) throw new IllegalArgumentException("image folder " + data + " has no test/ and validation.fraction = 0: nothing to evaluate on");
+        } else if (format.equals("cifar100")) {
+            files = CifarFiles.resolve(data, List.of(CifarFiles.CIFAR100_TEST), hadoop, cfg.get("data.label").equals("coarse")
+                    ? CifarFiles.Layout.CIFAR100_COARSE : CifarFiles.Layout.CIFAR100_FINE);
+        } else if (format.equals("cifar10")) {
+            files = CifarFiles.resolve(data, List.of(CifarRecords.TEST_FILE), hadoop);
+        } else {
+            throw new IllegalArgumentException("evaluate reads CIFAR-10/100 binary or an image folder; " + data + " is " + format);
+        }
         JavaSparkContext jsc = SparkContexts.start("spark-cnn evaluate", spark.master, spark.conf);
         try {
             int p = partitions != null ? partitions : jsc.defaultParallelism();
-            EvalResult r = Evaluator.evaluate(jsc, model, files, p);
+            EvalResult r = Evaluator.evaluate(jsc, model, files, p, cfg.getLong("data.max.pixels"));
             System.out.println("model " + modelFile + " on " + files);
-            System.out.print(r.table());
+            System.out.print(r.table(model.classNames()));
             if (out != null) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("model", modelFile);
-                json.put("data", files.uris());
+                json.put("data", files instanceof CifarFiles ? ((CifarFiles) files).uris() : List.of(files.description()));
                 json.put("images", r.count());
                 json.put("accuracy", r.accuracy());
                 json.put("loss", r.meanLoss());
-                json.put("classes", CifarClasses.NAMES);
+                json.put("classes", model.classNames());
                 json.put("per_class_accuracy", r.perClassAccuracy());
                 json.put("confusion", r.confusion);
                 Path file = new Path(out);

@@ -68,9 +68,12 @@ final class PredictJob implements Callable<Integer> {
         }
         Configuration hadoop = new Configuration();
         SavedModel model = SavedModel.load(modelFile, hadoop);
-        CifarCompatibility.require(model.network(), model.spec().source());
         Predictor predictor = new Predictor(model);
-        ImageFolder folder = localFolder(input) ? ImageFolder.of(java.nio.file.Path.of(input), maxImagePixels) : null;
+        dev.sparkcnn.kernels.tensor.Shape in = model.network().inputShape();
+        int size = in.size();
+        List<String> classNames = model.classNames();
+        ImageFolder folder = localFolder(input)
+                ? ImageFolder.of(java.nio.file.Path.of(input), maxImagePixels, in.channels(), in.height(), in.width()) : null;
         CifarFiles records = folder == null ? CifarFiles.resolve(input, List.of(CifarRecords.TEST_FILE), hadoop) : null;
         long n = folder != null ? folder.files().size() : records.records();
 
@@ -79,30 +82,31 @@ final class PredictJob implements Callable<Integer> {
         Path tmp = new Path(file.getParent() == null ? new Path(".") : file.getParent(), "." + file.getName() + ".tmp");
         try (Writer csv = new BufferedWriter(new OutputStreamWriter(fs.create(tmp, true), StandardCharsets.UTF_8))) {
             csv.write("source,predicted,class");
-            for (String c : CifarClasses.NAMES) csv.write(",p_" + c);
+            for (String c : classNames) csv.write(",p_" + c);
             csv.write(",note\n");
             for (long start = 0; start < n; start += CHUNK) {
                 int count = (int) Math.min(CHUNK, n - start);
-                byte[] pixels = new byte[count * CifarRecords.IMAGE_BYTES], labels = new byte[count];
+                byte[] pixels = new byte[count * size], labels = new byte[count];
                 String[] names = new String[count], notes = new String[count];
                 if (folder != null) {
                     for (int j = 0; j < count; j++) {
                         ImageFolder.Image img = folder.read((int) start + j);
-                        System.arraycopy(img.chw(), 0, pixels, j * CifarRecords.IMAGE_BYTES, CifarRecords.IMAGE_BYTES);
+                        System.arraycopy(img.chw(), 0, pixels, j * size, size);
                         names[j] = folder.files().get((int) start + j).getFileName().toString();
                         notes[j] = img.note();
                     }
                 } else {
-                    records.read(start, start + count, labels, pixels, hadoop);
+                    records.read(start, start + count, new dev.sparkcnn.driver.data.ImageDecoder(in.channels(), in.height(), in.width(),
+                            maxImagePixels), labels, pixels, new long[1], hadoop);
                     for (int j = 0; j < count; j++) {
                         names[j] = "record " + (start + j);
                         notes[j] = "label " + labels[j];
                     }
                 }
-                float[][] p = predictor.probabilities(new CifarBlock(pixels, labels));
+                float[][] p = predictor.probabilities(predictor.block(pixels, count));
                 for (int j = 0; j < count; j++) {
                     int k = Predictor.argmax(p[j]);
-                    csv.write(quote(names[j]) + "," + k + "," + CifarClasses.name(k));
+                    csv.write(quote(names[j]) + "," + k + "," + quote(classNames.get(k)));
                     for (float v : p[j]) csv.write(String.format(Locale.ROOT, ",%.6f", v));
                     csv.write("," + quote(notes[j]) + "\n");
                 }

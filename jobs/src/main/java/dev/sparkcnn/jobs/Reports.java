@@ -1,6 +1,7 @@
 package dev.sparkcnn.jobs;
 
-import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.data.ImageDecoder;
+import dev.sparkcnn.driver.data.ImageSource;
 import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.model.Predictor;
 import dev.sparkcnn.driver.model.SavedModel;
@@ -32,7 +33,7 @@ final class Reports {
     private Reports() {
     }
 
-    static void write(Path outDir, Configuration hadoop, TrainConfig cfg, SavedModel model, CifarFiles test,
+    static void write(Path outDir, Configuration hadoop, TrainConfig cfg, SavedModel model, ImageSource test,
                       EvalResult eval, Map<String, Object> summary) throws IOException {
         FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(outDir, hadoop);
         ReportData data = new ReportData();
@@ -40,7 +41,7 @@ final class Reports {
         data.model = cfg.model();
         data.metrics = readMetrics(fs, new Path(outDir, "metrics.jsonl"));
         data.confusion = eval == null ? null : eval.confusion;
-        data.classNames = CifarClasses.NAMES;
+        data.classNames = model.classNames();
         data.images = test == null ? List.of() : sampleImages(model, test, hadoop);
         data.figures = figures(data.metrics, summary, cfg);
         TrainJob.write(fs, new Path(outDir, "report.html"), RunReport.render(data));
@@ -56,16 +57,23 @@ final class Reports {
     }
 
     /** The first test images with the model's predictions. */
-    static List<ReportImage> sampleImages(SavedModel model, CifarFiles test, Configuration hadoop) {
+    static List<ReportImage> sampleImages(SavedModel model, ImageSource test, Configuration hadoop) {
         int n = (int) Math.min(IMAGES, test.records());
-        byte[] labels = new byte[n], pixels = new byte[n * CifarRecords.IMAGE_BYTES];
-        test.read(0, n, labels, pixels, hadoop);
-        CifarBlock block = new CifarBlock(pixels, labels);
-        float[][] p = new Predictor(model).probabilities(block);
+        dev.sparkcnn.kernels.tensor.Shape in = model.network().inputShape();
+        int size = in.size();
+        byte[] labels = new byte[n], pixels = new byte[n * size];
+        n = test.read(0, n, new ImageDecoder(in.channels(), in.height(), in.width(), ImageDecoder.DEFAULT_MAX_PIXELS), labels, pixels,
+                new long[1], hadoop);
+        Predictor predictor = new Predictor(model);
+        float[][] p = predictor.probabilities(predictor.block(Arrays.copyOf(pixels, n * size), n));
+        // the report shows square RGB thumbnails: grey or non-square inputs are converted (centre crop)
+        int side = Math.min(in.height(), in.width());
+        ImageDecoder thumbnail = new ImageDecoder(3, side, side, ImageDecoder.DEFAULT_MAX_PIXELS);
         List<ReportImage> images = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            images.add(new ReportImage(Arrays.copyOfRange(pixels, i * CifarRecords.IMAGE_BYTES, (i + 1) * CifarRecords.IMAGE_BYTES),
-                    labels[i], Predictor.argmax(p[i])));
+            byte[] rgb = new byte[3 * side * side];
+            thumbnail.convert(pixels, i * size, in.channels(), in.height(), in.width(), rgb, 0);
+            images.add(new ReportImage(rgb, labels[i] & 0xff, Predictor.argmax(p[i])));
         }
         return images;
     }

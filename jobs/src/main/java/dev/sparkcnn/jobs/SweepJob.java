@@ -84,8 +84,8 @@ final class SweepJob implements Callable<Integer> {
         }
         String placement = trialsPlacement != null ? trialsPlacement.name() : file.placement();
         Configuration hadoop = new Configuration();
-        CifarFiles files = Sweep.trainingFiles(data, hadoop);
-        Sweep s = new Sweep(file, out, hadoop, System.out);
+        dev.sparkcnn.driver.data.ImageSource files = Sweep.trainingData(data, hadoop);
+        Sweep s = new Sweep(file, out, hadoop, System.out).classNames(files.classNames());
         s.prepare(files.records(), retryFailed);
         if (!s.remaining().isEmpty()) {
             List<String> confs = new ArrayList<>();
@@ -94,7 +94,10 @@ final class SweepJob implements Callable<Integer> {
             confs.addAll(spark.conf);
             JavaSparkContext jsc = SparkContexts.start("spark-cnn sweep " + sweep.getFileName(), spark.master, confs);
             try {
-                CifarBlock all = Sweep.readAll(files, jsc.hadoopConfiguration());
+                // decoded to the first trial's input shape (a trial of another shape is refused by its trainer, naming both)
+                dev.sparkcnn.kernels.tensor.Shape input = dev.sparkcnn.kernels.spec.ModelSpec.resolve(file.trials().get(0).config().model())
+                        .build().inputShape();
+                CifarBlock all = Sweep.readAll(jsc, files, input);
                 var split = s.split(all);
                 System.out.printf(Locale.ROOT, "data: %s; %d images for training, %d for validation (seed %d)%n", files,
                         split.train().size(), split.validation().size(), file.seed());

@@ -6,7 +6,9 @@ import dev.sparkcnn.driver.data.ShardPlan;
 import dev.sparkcnn.driver.model.CifarCompatibility;
 import dev.sparkcnn.driver.train.ResumedConfig;
 import dev.sparkcnn.kernels.net.Network;
-import dev.sparkcnn.driver.data.CifarFiles;
+import dev.sparkcnn.driver.data.DataSets;
+import dev.sparkcnn.driver.data.ImageSource;
+import dev.sparkcnn.driver.ml.ImageTable;
 import dev.sparkcnn.driver.metrics.Json;
 import dev.sparkcnn.driver.metrics.MetricsLog;
 import dev.sparkcnn.driver.model.SavedModel;
@@ -14,7 +16,6 @@ import dev.sparkcnn.driver.train.EvalResult;
 import dev.sparkcnn.driver.train.SparkGradientSource;
 import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.train.Trainer;
-import dev.sparkcnn.kernels.data.CifarRecords;
 import dev.sparkcnn.kernels.spec.ModelSpec;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -45,11 +46,13 @@ import java.util.concurrent.Callable;
 final class TrainJob implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "PATH",
-            description = "CIFAR-10 binary data: a directory (data_batch_1..5.bin), a .bin file or a glob; any Hadoop URI")
+            description = {"training data, any Hadoop URI: CIFAR-10 binary (a directory with data_batch_1..5.bin, a .bin file or a glob),",
+                    "CIFAR-100 binary (a directory with train.bin), an image folder (DIR/train/<class>/*.png|jpg, optional DIR/test/)",
+                    "or a Parquet table (image bytes + label); data.format overrides the detection"})
     String data;
 
     @Option(names = "--test-data", paramLabel = "PATH",
-            description = "test set (default: test_batch.bin next to the training files, if present)")
+            description = "test set (default: test_batch.bin / test.bin next to the training files, a folder's test/, or validation.fraction)")
     String testData;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -145,16 +148,23 @@ final class TrainJob implements Callable<Integer> {
             outDir = new Path("runs/" + name + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Network net = spec.build();   // shape errors before Spark starts
-        CifarCompatibility.require(net, spec.source());
+        int channels = net.inputShape().channels();
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException(spec.source() + " takes input " + net.inputShape() + ", but images decode to 1 (grey) "
+                    + "or 3 (RGB) channels: start the spec with 'input 3xHxW' or 'input 1xHxW'");
+        }
         String conflict = GangScheduling.dynamicAllocationConflict(cfg, spark.conf);
         if (conflict != null) {
             System.err.println("error: " + conflict);
             return 2;
         }
-        CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, hadoop);
-        CifarFiles test = testFiles(hadoop);
-        train.checkTrainingSet(test);
-        new ShardPlan(train.records(), cfg.shards());   // shard sizes are checked here, not in a task
+        String format = DataSets.format(data, cfg, hadoop);
+        DataSets files = format.equals("parquet") ? null : DataSets.resolve(format, data, testData, cfg, hadoop);
+        ImageSource train = files == null ? null : files.train(), test = files == null ? null : files.test();
+        if (train != null) {
+            CifarCompatibility.require(net, spec.source(), null, train.classNames().size(), train.description());
+            new ShardPlan(train.records(), cfg.shards()).requireFits(net.inputShape().size());   // checked here, not in a task
+        }
         FileSystem fs = dev.sparkcnn.driver.data.FileSystems.of(outDir, hadoop);
         Path checkpoints = new Path(outDir, "checkpoints");
         if (!resume && fs.exists(checkpoints) && fs.listStatus(checkpoints).length > 0) {
@@ -172,15 +182,64 @@ final class TrainJob implements Callable<Integer> {
             int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
             if (GangScheduling.needed(cfg)) GangScheduling.awaitSlots(jsc, p, cfg.get("exchange"));
             // the GEMM decides the speed by 10x (the Vector API module on or not): say which one computes here
-            System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s; GEMM %s%n",
-                    cfg.model(), net.paramCount(), train, test == null ? "none" : test, p, jsc.master(),
-                    dev.sparkcnn.kernels.gemm.Gemms.create().name());
-            try (SparkGradientSource source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
+            ImageTable table = null, testTable = null;
+            List<String> classNames;
+            SparkGradientSource source;
+            if (train != null) {
+                System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s; GEMM %s%n",
+                        cfg.model(), net.paramCount(), train, test == null ? "none" : test, p, jsc.master(),
+                        dev.sparkcnn.kernels.gemm.Gemms.create().name());
+                classNames = train.classNames();
+                source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
+            } else {
+                // a table: decoded and cut into shards in its own partitions (the driver sees counts and class names)
+                org.apache.spark.sql.SparkSession session = org.apache.spark.sql.SparkSession.builder().sparkContext(jsc.sc()).getOrCreate();
+                boolean skip = cfg.get("data.skip.unreadable").equals("true");
+                long maxPixels = cfg.getLong("data.max.pixels");
+                table = ImageTable.of(session.read().parquet(data), cfg.get("data.image.column"), cfg.get("data.label.column"),
+                        net.inputShape(), null, null, cfg.seed(), skip, maxPixels);
+                classNames = table.classNames();
+                long n = table.shards().records();
+                CifarCompatibility.require(net, spec.source(), null, classNames.size(), "table " + data);
+                SparkGradientSource.ShardSource trainShards, testShards = null;
+                long trainRecords = n, testRecords = 0;
+                if (testData != null) {
+                    testTable = ImageTable.of(session.read().parquet(testData), cfg.get("data.image.column"), cfg.get("data.label.column"),
+                            net.inputShape(), null, classNames, cfg.seed(), skip, maxPixels);
+                    ImageTable tt = testTable, tr = table;
+                    testRecords = tt.shards().records();
+                    long m = testRecords;
+                    trainShards = (plan, parts) -> tr.shards().shards(0, n, plan, parts, "training shards");
+                    testShards = (plan, parts) -> tt.shards().shards(0, m, plan, parts, "test shards");
+                } else {
+                    double fraction = cfg.getDouble("validation.fraction");
+                    long held = Math.round(n * fraction);
+                    if (fraction > 0 && (held == 0 || held == n)) {
+                        throw new IllegalArgumentException("validation.fraction = " + fraction + " of " + n + " rows holds out " + held
+                                + ": use a fraction that leaves rows on both sides");
+                    }
+                    long keep = n - held;
+                    ImageTable tr = table;
+                    trainRecords = keep;
+                    testRecords = held;
+                    trainShards = (plan, parts) -> tr.shards().shards(0, keep, plan, parts, "training shards");
+                    if (held > 0) testShards = (plan, parts) -> tr.shards().shards(keep, n, plan, parts, "validation shards");
+                }
+                System.out.printf("training %s (%,d parameters) on table %s (%,d rows, %d classes%s); test: %s; %d partitions on %s%n",
+                        cfg.model(), net.paramCount(), data, trainRecords, classNames.size(),
+                        table.skipped() > 0 ? ", " + table.skipped() + " unreadable rows skipped" : "",
+                        testShards == null ? "none" : testRecords + " rows", p, jsc.master());
+                new ShardPlan(trainRecords, cfg.shards()).requireFits(net.inputShape().size());
+                source = SparkGradientSource.fromShards(jsc, trainRecords, trainShards, testShards, testRecords, cfg, spec.text(), p,
+                        net.inputShape(), classNames.size(), "table " + data);
+            }
+            if (source.skipped() > 0) System.out.printf("skipped %,d unreadable images (data.skip.unreadable = true)%n", source.skipped());
+            try (source;
                  MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, checkpoint != null)) {
                 CheckpointStore store = new CheckpointStore(checkpoints.toString(), hadoop, cfg.getInt("checkpoint.keep"));
                 Progress progress = new Progress(System.out, System.console() != null, cfg.getInt("log.every"), cfg.epochs(),
                         source.plan().stepsPerEpoch(cfg.batchSize()));
-                Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), store, metrics, progress);
+                Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), store, metrics, progress).classNames(classNames);
                 if (checkpoint != null) {
                     trainer.restore(checkpoint, checkpointFile.toString());
                     // only now, with the checkpoint restored, does the run directory record the resumed settings
@@ -207,6 +266,10 @@ final class TrainJob implements Callable<Integer> {
                 summary.put("partitions", p);
                 summary.put("master", jsc.master());
                 summary.put("wall_seconds", wall);
+                summary.put("data_format", format);
+                summary.put("classes", classNames);
+                summary.put("input", net.inputShape().toString());
+                if (source.skipped() > 0) summary.put("skipped_unreadable", source.skipped());
                 if (eval != null) {
                     summary.put("test_accuracy", eval.accuracy());
                     summary.put("test_loss", eval.meanLoss());
@@ -218,7 +281,10 @@ final class TrainJob implements Callable<Integer> {
                 Reports.write(outDir, hadoop, cfg, model, test, eval, summary);
                 System.out.printf("done: %d steps in %s; model %s; report %s%n", trainer.globalStep(), Progress.duration(wall),
                         new Path(outDir, SavedModel.FILE_NAME), new Path(outDir, "report.html"));
-                if (eval != null) System.out.print(eval.table());
+                if (eval != null) System.out.print(eval.table(model.classNames()));
+            } finally {
+                if (table != null) table.close();
+                if (testTable != null) testTable.close();
             }
         } finally {
             jsc.stop();
@@ -241,17 +307,6 @@ final class TrainJob implements Callable<Integer> {
         if (partitions != null) b.set("partitions", String.valueOf(partitions), "--partitions");
         if (seed != null) b.set("seed", String.valueOf(seed), "--seed");
         for (String s : sets) b.override(s);
-    }
-
-    private CifarFiles testFiles(Configuration hadoop) throws IOException {
-        if (testData != null) return CifarFiles.resolve(testData, List.of(CifarRecords.TEST_FILE), hadoop);
-        Path candidate = new Path(data, CifarRecords.TEST_FILE);
-        FileSystem fs = candidate.getFileSystem(hadoop);
-        boolean glob = data.contains("*") || data.contains("?");
-        if (!glob && fs.exists(new Path(data)) && fs.getFileStatus(new Path(data)).isDirectory() && fs.exists(candidate)) {
-            return CifarFiles.resolve(candidate.toString(), List.of(), hadoop);
-        }
-        return null;
     }
 
     static void write(FileSystem fs, Path file, String text) throws IOException {

@@ -60,6 +60,7 @@ class BadInputTest {
         write(specs.resolve("no-input.model"), "conv filters=8 size=3\nfc units=10\n");
         write(specs.resolve("typo-key.model"), "input 3x32x32\nconv filter=8 size=3\nfc units=10\n");
         write(specs.resolve("mnist.model"), "input 1x28x28\nfc units=10\n");
+        write(specs.resolve("two-channels.model"), "input 2x32x32\nfc units=10\n");
         write(specs.resolve("wide.model"), "input 3x32x32\nconv filters=60000 size=1\nglobalavgpool\nfc units=10\n");
         write(specs.resolve("five.model"), "input 3x32x32\nconv filters=4 size=3 pad=1\nrelu\nfc units=5\n");
 
@@ -110,7 +111,7 @@ class BadInputTest {
         Files.write(models.resolve("short.scnn"), ModelFile.fromBytes(model, "m", "model").floats("params", new float[10]).toBytes());
         Files.write(models.resolve("five.scnn"), ModelFile.fromBytes(model, "m", "model").text("spec", Files.readString(specs.resolve("five.model")))
                 .floats("params", new float[dev.sparkcnn.kernels.spec.ModelSpec.load(specs.resolve("five.model")).build().paramCount()])
-                .floats("state", new float[0]).toBytes());
+                .floats("state", new float[0]).text("classes", "a\nb\nc\nd\ne").toBytes());
         Files.write(models.resolve("mnist.scnn"), m.text("spec", "input 1x28x28\nfc units=10\n").floats("params", new float[7850])
                 .floats("state", new float[0]).toBytes());
 
@@ -147,7 +148,9 @@ class BadInputTest {
                 train("layer after the loss", List.of("after-loss.model:4", "'relu' after the loss on line 3"), "--model", spec("after-loss")),
                 train("no input line", List.of("no-input.model", "no 'input' line"), "--model", spec("no-input")),
                 train("misspelt key", List.of("typo-key.model:2", "conv has no key 'filter'"), "--model", spec("typo-key")),
-                train("model for other images", List.of("mnist.model", "takes input 1x28x28", "3x32x32"), "--model", spec("mnist")),
+                // any input size is fine (images are resized, issue 15), a channel count images cannot have is not
+                train("model for images with 2 channels", List.of("two-channels.model", "takes input 2x32x32", "1 (grey) or 3 (RGB)"),
+                        "--model", spec("two-channels")),
                 train("model for other classes", List.of("five.model", "scores 5 classes"), "--model", spec("five")),
                 train("missing spec", List.of("nope.model", "neither a file nor a shipped spec"), "--model", specs.resolve("nope.model").toString()),
                 job("summary of a spec too large", 1, List.of("overflow.model:3: layer 1 (conv)"), "summary", "--model", spec("overflow")),
@@ -210,9 +213,10 @@ class BadInputTest {
                         "--input", images.resolve("small").toString(), "--out", dir.resolve("p.csv").toString()),
                 job("a checkpoint as the model", 1, List.of("ckpt-00000001.scnn is a checkpoint file, expected a model"), "predict", "--model-file",
                         run.resolve("checkpoints/ckpt-00000001.scnn").toString(), "--input", images.resolve("small").toString(), "--out", dir.resolve("p.csv").toString()),
-                job("a model of other classes", 1, List.of("five.scnn", "scores 5 classes"), "predict", "--model-file", model("five"),
-                        "--input", d + "/test_batch.bin", "--out", dir.resolve("p.csv").toString()),
-                job("a model of other images", 1, List.of("mnist.scnn", "takes input 1x28x28"), "evaluate", "--model-file", model("mnist"), "--data", d),
+                job("a model of other classes", 1, List.of("five.scnn", "scores 5 classes", "has 10 classes"), "evaluate", "--model-file",
+                        model("five"), "--data", d),
+                job("a model whose statistics do not fit its input", 1, List.of("mnist.scnn", "normalization needs 2 numbers",
+                        "per input channel", "found 6"), "evaluate", "--model-file", model("mnist"), "--data", d),
                 job("a model with a bad normalisation", 1, List.of("normalization.scnn", "normalization '0.5 0.5 0.5 0 1 1'"), "predict", "--model-file",
                         model("normalization"), "--input", images.resolve("small").toString(), "--out", dir.resolve("p.csv").toString()),
                 job("a model with too few parameters", 1, List.of("short.scnn", "10 parameters"), "predict", "--model-file", model("short"),

@@ -23,9 +23,38 @@ import java.util.List;
  * something matched, every file's size is a whole number of 3073-byte records. Labels are checked
  * when partitions read their records ({@link #read}), with the file and record index in the message.
  */
-public final class CifarFiles implements Serializable {
+public final class CifarFiles implements ImageSource {
     private static final long serialVersionUID = 1L;
 
+    /** The record layouts: CIFAR-10 (1 label byte), CIFAR-100 (coarse then fine label byte). */
+    public enum Layout {
+        CIFAR10("CIFAR-10", 1, 0, 10), CIFAR100_FINE("CIFAR-100", 2, 1, 100), CIFAR100_COARSE("CIFAR-100", 2, 0, 20);
+
+        final String dataset;
+        final int labelBytes, labelAt, classes;
+
+        Layout(String dataset, int labelBytes, int labelAt, int classes) {
+            this.dataset = dataset;
+            this.labelBytes = labelBytes;
+            this.labelAt = labelAt;
+            this.classes = classes;
+        }
+
+        public int recordBytes() {
+            return labelBytes + CifarRecords.IMAGE_BYTES;
+        }
+
+        public int classes() {
+            return classes;
+        }
+    }
+
+    /** CIFAR-100's standard file names. */
+    public static final List<String> CIFAR100_TRAIN = List.of("train.bin");
+    public static final String CIFAR100_TEST = "test.bin";
+
+    private Layout layout = Layout.CIFAR10;
+    private List<String> classNames;
     private final String description;
     private final String[] uris;
     private final long[] firstRecord;   // cumulative; firstRecord[files] = total
@@ -45,6 +74,47 @@ public final class CifarFiles implements Serializable {
      * is refused by name, and no other file of the directory is ever used. Files are taken in name order.
      */
     public static CifarFiles resolve(String location, List<String> defaultNames, Configuration conf) {
+        return resolve(location, defaultNames, conf, Layout.CIFAR10);
+    }
+
+    /** As {@link #resolve(String, List, Configuration)} for the records of {@code layout}. */
+    public static CifarFiles resolve(String location, List<String> defaultNames, Configuration conf, Layout layout) {
+        CifarFiles f = resolveFiles(location, defaultNames, conf, layout.recordBytes(), layout.dataset);
+        f.layout = layout;
+        f.classNames = classNamesNear(f, layout, conf);
+        return f;
+    }
+
+    /**
+     * Class names from the meta file next to the data ({@code batches.meta.txt} for CIFAR-10,
+     * {@code fine_label_names.txt} / {@code coarse_label_names.txt} for CIFAR-100, one name a line),
+     * else CIFAR-10's names or "class_0".. for CIFAR-100.
+     */
+    private static List<String> classNamesNear(CifarFiles f, Layout layout, Configuration conf) {
+        String meta = layout == Layout.CIFAR10 ? "batches.meta.txt" : layout == Layout.CIFAR100_FINE ? "fine_label_names.txt"
+                : "coarse_label_names.txt";
+        Path p = new Path(new Path(f.uris[0]).getParent(), meta);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            if (fs.exists(p)) {
+                List<String> names = new ArrayList<>();
+                try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(fs.open(p),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) if (!line.isBlank()) names.add(line.trim());
+                }
+                if (names.size() == layout.classes) return List.copyOf(names);
+            }
+        } catch (IOException e) {
+            // fall through to the defaults: the names are cosmetic, the labels are in the records
+        }
+        if (layout == Layout.CIFAR10) return dev.sparkcnn.kernels.data.CifarClasses.NAMES;
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < layout.classes; k++) names.add(String.format(java.util.Locale.ROOT, "class_%02d", k));
+        return List.copyOf(names);
+    }
+
+    private static CifarFiles resolveFiles(String location, List<String> defaultNames, Configuration conf, int recordBytes,
+                                           String dataset) {
         try {
             Path path = new Path(location);
             FileSystem fs = path.getFileSystem(conf);
@@ -59,7 +129,7 @@ public final class CifarFiles implements Serializable {
                 for (FileStatus s : matched) if (s.isFile()) files.add(s);
             } else {
                 if (!fs.exists(path)) {
-                    throw new DataException("CIFAR-10 data " + location + " does not exist (expected a directory with "
+                    throw new DataException(dataset + " data " + location + " does not exist (expected a directory with "
                             + String.join(", ", defaultNames) + ", a .bin file or a glob)");
                 }
                 FileStatus st = fs.getFileStatus(path);
@@ -80,19 +150,19 @@ public final class CifarFiles implements Serializable {
                             if (s.isFile() && s.getPath().getName().endsWith(".bin")) other.add(s.getPath().getName());
                         }
                         other.sort(null);
-                        throw new DataException("no CIFAR-10 files in " + location + ": expected " + String.join(", ", defaultNames)
+                        throw new DataException("no " + dataset + " files in " + location + ": expected " + String.join(", ", defaultNames)
                                 + (other.isEmpty() ? "" : " (it has " + String.join(", ", other) + "; name the files you mean with a glob, e.g. "
                                 + new Path(path, "*.bin") + ", or pass one file)"));
                     }
                     if (!missing.isEmpty()) {
-                        throw new DataException("CIFAR-10 directory " + location + " lacks " + String.join(", ", missing) + " (it has "
+                        throw new DataException(dataset + " directory " + location + " lacks " + String.join(", ", missing) + " (it has "
                                 + String.join(", ", files.stream().map(f -> f.getPath().getName()).toList())
                                 + "): restore the missing files, or name the files you mean with a glob or a single file");
                     }
                 }
             }
             if (files.isEmpty()) {
-                throw new DataException("no CIFAR-10 files in " + location + " (looked for " + String.join(", ", defaultNames) + ")");
+                throw new DataException("no " + dataset + " files in " + location + " (looked for " + String.join(", ", defaultNames) + ")");
             }
             files.sort(Comparator.comparing(s -> s.getPath().toString()));
             String[] uris = new String[files.size()];
@@ -103,17 +173,17 @@ public final class CifarFiles implements Serializable {
                 long len = s.getLen();
                 uris[i] = s.getPath().toString();
                 names[i] = s.getPath().getName();
-                if (len == 0) throw new DataException("CIFAR-10 file " + uris[i] + " is empty");
-                if (len % CifarRecords.RECORD_BYTES != 0) {
-                    throw new DataException("CIFAR-10 file " + uris[i] + " has " + len + " bytes, not a multiple of the "
-                            + CifarRecords.RECORD_BYTES + "-byte record (" + len / CifarRecords.RECORD_BYTES
-                            + " whole records and " + len % CifarRecords.RECORD_BYTES + " bytes left over): truncated or not CIFAR-10 binary");
+                if (len == 0) throw new DataException(dataset + " file " + uris[i] + " is empty");
+                if (len % recordBytes != 0) {
+                    throw new DataException(dataset + " file " + uris[i] + " has " + len + " bytes, not a multiple of the "
+                            + recordBytes + "-byte record (" + len / recordBytes
+                            + " whole records and " + len % recordBytes + " bytes left over): truncated or not " + dataset + " binary");
                 }
-                counts[i] = len / CifarRecords.RECORD_BYTES;
+                counts[i] = len / recordBytes;
             }
             return new CifarFiles(location, uris, counts, names);
         } catch (IOException e) {
-            throw new DataException("cannot list CIFAR-10 data at " + location + ": " + e.getMessage(), e);
+            throw new DataException("cannot list " + dataset + " data at " + location + ": " + e.getMessage(), e);
         }
     }
 
@@ -123,8 +193,9 @@ public final class CifarFiles implements Serializable {
      */
     public void checkTrainingSet(CifarFiles test) {
         for (String uri : uris) {
-            if (new Path(uri).getName().equals(CifarRecords.TEST_FILE)) {
-                throw new DataException("the training data " + description + " includes " + uri + ", the CIFAR-10 test set: "
+            String name = new Path(uri).getName();
+            if (layout == Layout.CIFAR10 ? name.equals(CifarRecords.TEST_FILE) : name.equals(CIFAR100_TEST)) {
+                throw new DataException("the training data " + description + " includes " + uri + ", the " + layout.dataset + " test set: "
                         + "training on it would leak test images into training; name the training files only, e.g. a directory "
                         + "with data_batch_1..5.bin or a glob such as data_batch_*.bin");
             }
@@ -152,7 +223,23 @@ public final class CifarFiles implements Serializable {
      * (3072 bytes each), validating every label.
      */
     public void read(long from, long to, byte[] labels, byte[] pixels, Configuration conf) {
-        byte[] record = new byte[CifarRecords.RECORD_BYTES];
+        read(from, to, null, labels, pixels, new long[1], conf);
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    /** Records [from, to), converted (resized, grey) to the decoder's layout when it is not 3x32x32 (null: as stored). */
+    @Override
+    public int read(long from, long to, ImageDecoder decoder, byte[] labels, byte[] pixels, long[] skipped, Configuration conf) {
+        int recordBytes = layout.recordBytes(), imageBytes = decoder == null ? CifarRecords.IMAGE_BYTES : decoder.imageBytes();
+        byte[] record = new byte[recordBytes];
         int out = 0;
         int file = Arrays.binarySearch(firstRecord, from);
         if (file < 0) file = -file - 2;
@@ -162,22 +249,25 @@ public final class CifarFiles implements Serializable {
             long end = Math.min(to, firstRecord[file + 1]);
             Path path = new Path(uris[file]);
             try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
-                in.seek((i - firstRecord[file]) * CifarRecords.RECORD_BYTES);
+                in.seek((i - firstRecord[file]) * recordBytes);
                 for (; i < end; i++, out++) {
                     in.readFully(record);
-                    int label = record[0] & 0xff;
-                    if (label >= CifarRecords.CLASSES) {
-                        throw new DataException("CIFAR-10 file " + uris[file] + ": record " + (i - firstRecord[file])
-                                + " has label " + label + ", expected a class in 0..9");
+                    int label = record[layout.labelAt] & 0xff;
+                    if (label >= layout.classes) {
+                        throw new DataException(layout.dataset + " file " + uris[file] + ": record " + (i - firstRecord[file])
+                                + " has " + (layout == Layout.CIFAR10 ? "" : layout == Layout.CIFAR100_FINE ? "fine " : "coarse ")
+                                + "label " + label + ", expected a class in 0.." + (layout.classes - 1));
                     }
                     labels[out] = (byte) label;
-                    System.arraycopy(record, 1, pixels, out * CifarRecords.IMAGE_BYTES, CifarRecords.IMAGE_BYTES);
+                    if (decoder == null) System.arraycopy(record, layout.labelBytes, pixels, out * imageBytes, imageBytes);
+                    else decoder.convert(record, layout.labelBytes, 3, 32, 32, pixels, out * imageBytes);
                 }
             } catch (IOException e) {
-                throw new DataException("cannot read CIFAR-10 file " + uris[file] + " at record " + (i - firstRecord[file])
+                throw new DataException("cannot read " + layout.dataset + " file " + uris[file] + " at record " + (i - firstRecord[file])
                         + ": " + e.getMessage(), e);
             }
         }
+        return out;
     }
 
     @Override

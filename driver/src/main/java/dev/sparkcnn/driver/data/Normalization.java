@@ -1,14 +1,14 @@
 package dev.sparkcnn.driver.data;
 
 import dev.sparkcnn.kernels.data.CifarBlock;
-import dev.sparkcnn.kernels.data.CifarRecords;
 
 import java.io.Serializable;
 import java.util.Locale;
 
 /**
  * Per-channel mean and standard deviation of the training pixels (scaled to [0, 1]), computed once
- * from exact integer sums, so the result is the same however the data is partitioned.
+ * from exact integer sums, so the result is the same however the data is partitioned. One pair per
+ * input channel (3 for RGB, 1 for greyscale models).
  */
 public final class Normalization implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -17,25 +17,34 @@ public final class Normalization implements Serializable {
     private final float[] std;
 
     public Normalization(float[] mean, float[] std) {
-        if (mean.length != CifarRecords.CHANNELS || std.length != CifarRecords.CHANNELS) {
-            throw new IllegalArgumentException("normalisation needs 3 means and 3 standard deviations");
+        if (mean.length == 0 || mean.length != std.length) {
+            throw new IllegalArgumentException("normalisation needs one mean and one standard deviation per channel, got "
+                    + mean.length + " means and " + std.length + " standard deviations");
         }
         for (float s : std) if (!(s > 0)) throw new IllegalArgumentException("standard deviation must be > 0, got " + s);
         this.mean = mean.clone();
         this.std = std.clone();
     }
 
-    /** Sums per channel: [count, sum(R), sum(G), sum(B), sum(R^2), sum(G^2), sum(B^2)] of raw byte values. */
+    /**
+     * Sums per channel of raw byte values: {@code [count, sum(c0..cC-1), sum(c0^2..cC-1^2)]}, so
+     * 1 + 2C longs (7 for RGB), exact; add partitions' sums with {@link #add}.
+     */
     public static long[] sums(CifarBlock block) {
-        long[] s = new long[7];
-        int plane = CifarRecords.PLANE_BYTES;
+        int channels = block.channels(), plane = block.height() * block.width();
+        long[] s = new long[1 + 2 * channels];
+        byte[] px = block.pixelArray();
         for (int i = 0; i < block.size(); i++) {
-            for (int c = 0; c < 3; c++) {
+            for (int c = 0; c < channels; c++) {
+                int o = i * block.imageBytes() + c * plane;
+                long a = 0, q = 0;
                 for (int p = 0; p < plane; p++) {
-                    long v = block.pixel(i, c, p / 32, p % 32);
-                    s[1 + c] += v;
-                    s[4 + c] += v * v;
+                    long v = px[o + p] & 0xff;
+                    a += v;
+                    q += v * v;
                 }
+                s[1 + c] += a;
+                s[1 + channels + c] += q;
             }
         }
         s[0] = (long) block.size() * plane;
@@ -49,14 +58,42 @@ public final class Normalization implements Serializable {
     }
 
     public static Normalization fromSums(long[] s) {
-        float[] mean = new float[3], std = new float[3];
-        for (int c = 0; c < 3; c++) {
+        int channels = (s.length - 1) / 2;
+        float[] mean = new float[channels], std = new float[channels];
+        for (int c = 0; c < channels; c++) {
             double m = (double) s[1 + c] / s[0];
-            double var = (double) s[4 + c] / s[0] - m * m;
+            double var = (double) s[1 + channels + c] / s[0] - m * m;
             mean[c] = (float) (m / 255.0);
             std[c] = (float) (Math.sqrt(Math.max(var, 1e-12)) / 255.0);
         }
         return new Normalization(mean, std);
+    }
+
+    /** Parses {@link #toText}: C means then C standard deviations. */
+    public static Normalization parse(String text) {
+        String[] n = text.trim().split("\\s+");
+        if (n.length < 2 || n.length % 2 != 0) {
+            throw new IllegalArgumentException("expected C means and C standard deviations, found " + n.length + " numbers");
+        }
+        int channels = n.length / 2;
+        float[] mean = new float[channels], std = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            mean[c] = Float.parseFloat(n[c]);
+            std[c] = Float.parseFloat(n[channels + c]);
+        }
+        return new Normalization(mean, std);
+    }
+
+    /** "m0 m1 m2 s0 s1 s2": the means then the standard deviations (the model file's form). */
+    public String toText() {
+        StringBuilder b = new StringBuilder();
+        for (float m : mean) b.append(b.length() == 0 ? "" : " ").append(m);
+        for (float s : std) b.append(' ').append(s);
+        return b.toString();
+    }
+
+    public int channels() {
+        return mean.length;
     }
 
     public float[] mean() {
@@ -77,6 +114,11 @@ public final class Normalization implements Serializable {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "mean (%.4f, %.4f, %.4f) std (%.4f, %.4f, %.4f)", mean[0], mean[1], mean[2], std[0], std[1], std[2]);
+        StringBuilder m = new StringBuilder("mean ("), s = new StringBuilder(" std (");
+        for (int c = 0; c < mean.length; c++) {
+            m.append(c == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f", mean[c]));
+            s.append(c == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f", std[c]));
+        }
+        return m + ")" + s + ")";
     }
 }

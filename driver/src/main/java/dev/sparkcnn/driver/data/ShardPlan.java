@@ -45,6 +45,21 @@ public final class ShardPlan implements Serializable {
         this.shards = shards;
     }
 
+    /**
+     * Refuses the plan, on the driver, when its largest shard of {@code imageBytes}-byte images (C x H x W
+     * of the model's input) would not fit in one byte array; returns this.
+     */
+    public ShardPlan requireFits(int imageBytes) {
+        long largest = (records + shards - 1) / shards;
+        long max = (Integer.MAX_VALUE - 8) / imageBytes;
+        if (largest > max) {
+            throw new DataException("the data set has " + records + " images of " + imageBytes + " bytes: data.shards = " + shards
+                    + " makes shards of " + largest + " images, more than the " + max + " one shard holds (its images are one byte "
+                    + "array); set data.shards to at least " + (records + max - 1) / max);
+        }
+        return this;
+    }
+
     /** The fewest shards that hold {@code records} records. */
     public static int minShards(long records) {
         return (int) Math.max(1, (records + MAX_SHARD_RECORDS - 1) / MAX_SHARD_RECORDS);

@@ -111,8 +111,9 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
         StructType out = transformSchema(dataset.schema(), true);
         Dataset<Row> df = dataset.toDF();
         if (out.size() == df.schema().size()) return df;   // every output column disabled
-        FeaturesColumn features = FeaturesColumn.of(df.schema(), getFeaturesCol());
-        dev.sparkcnn.driver.model.CifarCompatibility.require(savedModel().network(), "the model " + uid);
+        dev.sparkcnn.kernels.tensor.Shape in = savedModel().network().inputShape();
+        FeaturesColumn features = FeaturesColumn.of(df.schema(), getFeaturesCol(), in.channels(), in.height(), in.width(),
+                dev.sparkcnn.driver.data.ImageDecoder.DEFAULT_MAX_PIXELS);
         Broadcast<byte[]> bc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()).broadcast(modelFile);
         PartitionScorer scorer = new PartitionScorer(bc, features, df.schema().fieldIndex(getFeaturesCol()),
                 !getPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getRawPredictionCol().isEmpty());

@@ -5,7 +5,6 @@ import dev.sparkcnn.driver.train.EvalResult;
 import dev.sparkcnn.driver.train.SparkGradientSource;
 import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.train.Trainer;
-import dev.sparkcnn.kernels.data.CifarBlock;
 import dev.sparkcnn.kernels.spec.ModelSpec;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
@@ -27,15 +26,15 @@ import java.util.Map;
 
 /**
  * A CNN image classifier as a Spark ML {@link Estimator}, for {@code Pipeline}, {@code CrossValidator}
- * and {@code TrainValidationSplit}. The features column holds CIFAR-10-sized images, either a
- * Vector of 3072 pixel values 0..255 in CIFAR order (CHW: the R, G and B planes of 32x32, each
- * row-major) or Spark's image struct (32x32, BGR or BGRA); the label column numbers 0..9.
+ * and {@code TrainValidationSplit}. The features column holds images: a Vector of C x H x W pixel
+ * values 0..255 in CIFAR order (CHW planes, each row-major), Spark's image struct (any size, grey,
+ * BGR or BGRA) or encoded PNG/JPEG bytes, resized to the spec's input; the label column numbers
+ * 0..K-1 for a spec scoring K classes.
  *
- * <p>{@link #fit} gathers the training rows on the driver as uint8 images (so the training set
- * must fit in driver memory: 3 KB an image, 150 MB for CIFAR-10's 50,000), then trains exactly as
- * the command-line trainer does: the images are cut into shards cached in {@code partitions}
- * partitions of the DataFrame's SparkContext and every step is one synchronous data-parallel Spark
- * job ({@link SparkGradientSource}, {@link Trainer}). Settings the Params do not cover
+ * <p>{@link #fit} never collects the training set: the DataFrame's partitions decode their rows to
+ * uint8 images and one shuffle cuts them into the shards of the run ({@link ImageTable}), cached
+ * in {@code partitions} partitions; then it trains exactly as the command-line trainer does, every
+ * step one synchronous data-parallel Spark job ({@link SparkGradientSource}, {@link Trainer}). Settings the Params do not cover
  * (augmentation, momentum, weight decay, schedule, ...) go in {@code trainSettings}. Fits are
  * independent (no shared state besides the per-JVM kernel pool, which is thread-safe), so
  * CrossValidator's {@code parallelism} runs several at once.
@@ -130,11 +129,25 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
         transformSchema(dataset.schema(), true);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         ModelSpec spec = resolveSpec(getModelSpec());
-        FeaturesColumn features = FeaturesColumn.of(dataset.schema(), getFeaturesCol());
-        CifarBlock train = TrainingSet.collect(dataset, features, getLabelCol(), getSeed());
-        TrainConfig cfg = trainConfig(train.size(), jsc.defaultParallelism());
+        dev.sparkcnn.kernels.net.Network net = spec.build();
+        dev.sparkcnn.kernels.tensor.Shape in = net.inputShape();
+        int classes = net.outputShape().size();
+        TrainConfig settings = trainConfig(Integer.MAX_VALUE, jsc.defaultParallelism());
+        // the rows are decoded and cut into shards in the DataFrame's own partitions: nothing is collected here
+        ImageTable table = ImageTable.of(dataset, getFeaturesCol(), getLabelCol(), in, classes, getSeed(),
+                settings.get("data.skip.unreadable").equals("true"), settings.getLong("data.max.pixels"));
+        long records = table.shards().records();
+        if (records == 0) {
+            table.close();
+            throw new CnnInputException("the training data is empty: there is nothing to fit");
+        }
+        TrainConfig cfg = trainConfig((int) Math.min(Integer.MAX_VALUE, records), jsc.defaultParallelism());
         long t0 = System.nanoTime();
-        try (SparkGradientSource source = SparkGradientSource.fromBlocks(jsc, train, null, cfg, spec.text(), cfg.getInt("partitions"))) {
+        dev.sparkcnn.driver.data.TableShards shards = table.shards();
+        try (ImageTable closeAfter = table;
+             SparkGradientSource source = SparkGradientSource.fromShards(jsc, records,
+                     (plan, parts) -> shards.shards(0, records, plan, parts, "training shards"), null, 0, cfg, spec.text(),
+                     cfg.getInt("partitions"), in, classes, "the training data")) {
             Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), null, null, new Trainer.Listener() {
                 @Override
                 public void onEpoch(Map<String, Object> record, EvalResult eval) {
@@ -143,7 +156,7 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel> imple
                 }
             });
             trainer.run();
-            LOG.info("{}: trained on {} images in {} partitions in {} s", uid, train.size(), source.partitions(),
+            LOG.info("{}: trained on {} images in {} partitions in {} s", uid, records, source.partitions(),
                     (System.nanoTime() - t0) / 1e9);
             CnnClassificationModel model = new CnnClassificationModel(uid, trainer.model());
             return copyValues(model, ParamMap.empty()).setParent(this);

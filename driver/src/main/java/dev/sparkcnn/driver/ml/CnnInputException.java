@@ -25,6 +25,7 @@ public class CnnInputException extends IllegalArgumentException {
     static RuntimeException unwrap(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CnnInputException) return new CnnInputException(t.getMessage(), e);
+            if (t instanceof dev.sparkcnn.driver.data.DataException) return new dev.sparkcnn.driver.data.DataException(t.getMessage(), e);
         }
         if (e instanceof RuntimeException) return (RuntimeException) e;
         throw CnnInputException.<RuntimeException>sneaky(e);

@@ -30,31 +30,59 @@ import java.util.Arrays;
  * </ul>
  * Errors name the column, the row (or the image's origin) and what was expected.
  */
-final class FeaturesColumn implements Serializable {
+public final class FeaturesColumn implements Serializable {
     private static final long serialVersionUID = 1L;
 
     static final int IMAGE_BYTES = CifarRecords.IMAGE_BYTES;   // 3 x 32 x 32
-    private static final int SIDE = 32, PLANE = SIDE * SIDE;
-    private static final int CV_8UC3 = 16, CV_8UC4 = 24;        // OpenCV type codes ImageSchema uses
+    private static final int CV_8UC1 = 0, CV_8UC3 = 16, CV_8UC4 = 24;   // OpenCV type codes ImageSchema uses
 
-    enum Kind { VECTOR, IMAGE }
+    enum Kind { VECTOR, IMAGE, ENCODED }
 
     final String name;
     final Kind kind;
+    // the model's input: images of another size are resized and centre-cropped to it (ImageDecoder's policy)
+    private final int channels, height, width;
+    private final long maxPixels;
 
-    private FeaturesColumn(String name, Kind kind) {
+    private FeaturesColumn(String name, Kind kind, int channels, int height, int width, long maxPixels) {
         this.name = name;
         this.kind = kind;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.maxPixels = maxPixels;
     }
 
     /** The features column {@code name} of {@code schema}, refused with a clear message if missing or of another type. */
     static FeaturesColumn of(StructType schema, String name) {
+        return of(schema, name, CifarRecords.CHANNELS, CifarRecords.HEIGHT, CifarRecords.WIDTH,
+                dev.sparkcnn.driver.data.ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * The image column {@code name}, read into {@code channels x height x width}: a Vector of that many
+     * pixel values, Spark's image struct (any size), or encoded image bytes (PNG, JPEG: binary type).
+     */
+    public static FeaturesColumn of(StructType schema, String name, int channels, int height, int width, long maxPixels) {
         DataType type = require(schema, name, "features").dataType();
-        if (type.equals(SQLDataTypes.VectorType())) return new FeaturesColumn(name, Kind.VECTOR);
-        if (isImageStruct(type)) return new FeaturesColumn(name, Kind.IMAGE);
+        if (type.equals(SQLDataTypes.VectorType())) return new FeaturesColumn(name, Kind.VECTOR, channels, height, width, maxPixels);
+        if (isImageStruct(type)) return new FeaturesColumn(name, Kind.IMAGE, channels, height, width, maxPixels);
+        if (type.equals(org.apache.spark.sql.types.DataTypes.BinaryType)) {
+            return new FeaturesColumn(name, Kind.ENCODED, channels, height, width, maxPixels);
+        }
+        int size = channels * height * width;
         throw new CnnInputException("features column '" + name + "' has type " + type.simpleString()
-                + "; expected a Vector of 3072 pixel values 0..255 in CIFAR CHW order (R, G, B planes of 32x32) "
-                + "or an image struct as read by spark.read().format(\"image\") (32x32, BGR or BGRA)");
+                + "; expected a Vector of " + size + " pixel values 0..255 in CIFAR CHW order (" + channels + " planes of "
+                + height + "x" + width + "), an image struct as read by spark.read().format(\"image\") (any size, BGR or BGRA), "
+                + "or encoded image bytes (binary: PNG, JPEG)");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int imageBytes() {
+        return channels * height * width;
     }
 
     /** The label column: any numeric type (values are checked to be classes 0..9 when read). */
@@ -89,19 +117,23 @@ final class FeaturesColumn implements Serializable {
      * Writes the image in field {@code field} of {@code row} to {@code dst[off .. off+3072)} in CIFAR
      * CHW order; {@code where} says which row it is for error messages ("row 3 of partition 1").
      */
-    void read(Row row, int field, byte[] dst, int off, String where) {
+    public void read(Row row, int field, byte[] dst, int off, String where) {
         if (row.isNullAt(field)) throw new CnnInputException("features column '" + name + "' is null in " + where);
         if (kind == Kind.VECTOR) readVector(row.getAs(field), dst, off, where);
-        else readImage(row.getStruct(field), dst, off, where);
+        else if (kind == Kind.ENCODED) {
+            new dev.sparkcnn.driver.data.ImageDecoder(channels, height, width, maxPixels)
+                    .decode((byte[]) row.get(field), where + ", column '" + name + "'", dst, off);
+        } else readImage(row.getStruct(field), dst, off, where);
     }
 
     private void readVector(Vector v, byte[] dst, int off, String where) {
-        if (v.size() != IMAGE_BYTES) {
+        int size = imageBytes();
+        if (v.size() != size) {
             throw new CnnInputException("features column '" + name + "' holds a vector of size " + v.size() + " in " + where
-                    + "; expected 3072 pixel values 0..255 (a 3x32x32 image in CIFAR CHW order)");
+                    + "; expected " + size + " pixel values 0..255 (a " + channels + "x" + height + "x" + width + " image in CIFAR CHW order)");
         }
         double[] values = v instanceof DenseVector ? ((DenseVector) v).values() : v.toArray();
-        for (int i = 0; i < IMAGE_BYTES; i++) {
+        for (int i = 0; i < size; i++) {
             double x = values[i];
             if (!(x >= 0 && x <= 255) || x != Math.rint(x)) {
                 throw new CnnInputException("features column '" + name + "' has value " + x + " at index " + i + " in " + where
@@ -117,37 +149,45 @@ final class FeaturesColumn implements Serializable {
         int mode = ImageSchema.getMode(image);
         byte[] data = ImageSchema.getData(image);
         String what = "image '" + origin + "' (" + where + ", column '" + name + "')";
-        if (h != SIDE || w != SIDE || (n != 3 && n != 4)) {
-            throw new CnnInputException(what + " is " + h + "x" + w + " with " + n + " channel(s); expected 32x32 with 3 (BGR) "
-                    + "or 4 (BGRA) channels: resize images to 32x32 RGB before classifying them");
+        if (h <= 0 || w <= 0 || (n != 1 && n != 3 && n != 4)) {
+            throw new CnnInputException(what + " is " + h + "x" + w + " with " + n + " channel(s); expected 1 (grey), 3 (BGR) "
+                    + "or 4 (BGRA) channels");
         }
-        if (mode != (n == 3 ? CV_8UC3 : CV_8UC4)) {
-            throw new CnnInputException(what + " has OpenCV mode " + mode + "; expected 8-bit unsigned data (mode "
-                    + (n == 3 ? CV_8UC3 + ", CV_8UC3" : CV_8UC4 + ", CV_8UC4") + ")");
+        if ((long) h * w > maxPixels) {
+            throw new CnnInputException(what + " is " + h + "x" + w + ", more pixels than the cap of " + maxPixels);
+        }
+        int expectedMode = n == 1 ? CV_8UC1 : n == 3 ? CV_8UC3 : CV_8UC4;
+        if (mode != expectedMode) {
+            throw new CnnInputException(what + " has OpenCV mode " + mode + "; expected 8-bit unsigned data (mode " + expectedMode + ")");
         }
         if (data == null || data.length != h * w * n) {
             throw new CnnInputException(what + " has " + (data == null ? "no" : String.valueOf(data.length)) + " data bytes; expected "
-                    + (h * w * n) + " (32 x 32 x " + n + ")");
+                    + (h * w * n) + " (" + h + " x " + w + " x " + n + ")");
         }
-        // HWC with B, G, R(, A) -> CHW with R, G, B
-        for (int y = 0; y < SIDE; y++) {
-            for (int x = 0; x < SIDE; x++) {
-                int src = (y * SIDE + x) * n, p = off + y * SIDE + x;
-                dst[p] = data[src + 2];
-                dst[p + PLANE] = data[src + 1];
-                dst[p + 2 * PLANE] = data[src];
-            }
+        // HWC with B, G, R(, A) -> packed RGB, then the size policy (exact size: copied as is)
+        int[] rgb = new int[h * w];
+        for (int i = 0; i < h * w; i++) {
+            int src = i * n;
+            int r = data[src + (n == 1 ? 0 : 2)] & 0xff, g = data[src + (n == 1 ? 0 : 1)] & 0xff, b = data[src] & 0xff;
+            rgb[i] = r << 16 | g << 8 | b;
         }
+        dev.sparkcnn.driver.data.ImageDecoder.resize(rgb, w, h, channels, width, height, dst, off);
     }
 
     /** A label value (after a cast to double) as a class 0..9. */
     static byte label(Row row, int field, String labelCol, String where) {
+        return (byte) label(row, field, labelCol, where, CifarRecords.CLASSES);
+    }
+
+    /** A label value (after a cast to double) as a class 0..classes-1. */
+    public static int label(Row row, int field, String labelCol, String where, int classes) {
         if (row.isNullAt(field)) throw new CnnInputException("label column '" + labelCol + "' is null in " + where);
         double v = row.getDouble(field);
-        if (!(v >= 0 && v < CifarRecords.CLASSES) || v != Math.rint(v)) {
+        if (!(v >= 0 && v < classes) || v != Math.rint(v)) {
             throw new CnnInputException("label column '" + labelCol + "' has value " + v + " in " + where
-                    + "; expected a CIFAR-10 class, a whole number 0..9");
+                    + (classes == CifarRecords.CLASSES ? "; expected a CIFAR-10 class, a whole number 0..9"
+                    : "; expected a class, a whole number 0.." + (classes - 1) + " (the model scores " + classes + " classes)"));
         }
-        return (byte) v;
+        return (int) v;
     }
 }

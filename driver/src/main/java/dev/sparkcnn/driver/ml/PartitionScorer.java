@@ -69,12 +69,12 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             }
 
             private void score() {
-                int size = FeaturesColumn.IMAGE_BYTES;
+                int size = features.imageBytes();
                 byte[] pixels = new byte[count * size];
                 for (int j = 0; j < count; j++) {
                     features.read(in[j], featuresField, pixels, j * size, "row " + (rowsSeen + j) + " of partition " + partition);
                 }
-                float[][] logits = predictor.scores(new CifarBlock(pixels, new byte[count]));
+                float[][] logits = predictor.scores(predictor.block(pixels, count));
                 for (int j = 0; j < count; j++) {
                     out[j] = withScores(in[j], logits[j]);
                     in[j] = null;

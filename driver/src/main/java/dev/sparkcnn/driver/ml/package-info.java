@@ -1,6 +1,6 @@
 /**
  * The Spark ML Pipeline API: {@link dev.sparkcnn.driver.ml.CnnClassifier} (an Estimator) trains
- * a CNN on a DataFrame of CIFAR-10-sized images and returns a
+ * a CNN on a DataFrame of images (any size; the spec's input decides) and returns a
  * {@link dev.sparkcnn.driver.ml.CnnClassificationModel} (a Model) that adds prediction,
  * probability and rawPrediction columns, like MLlib's classifiers, so both work in a
  * {@code Pipeline}, with {@code CrossValidator} / {@code TrainValidationSplit} and
@@ -16,10 +16,12 @@
  * CnnClassificationModel again = CnnClassificationModel.load("hdfs:///models/cnn");
  * }</pre>
  *
- * Features are either a Vector of 3072 whole pixel values 0..255 in CIFAR order (CHW: R, G, B
- * planes of 32x32, row-major) or Spark's image struct (32x32, BGR or BGRA). Fitting gathers the
- * training images on the driver (3 KB each), so the training set must fit in driver memory;
- * scoring is distributed. A network trained by the command-line trainer can be wrapped with
+ * Features are a Vector of C x H x W whole pixel values 0..255 in CIFAR order (CHW planes,
+ * row-major), Spark's image struct (any size; grey, BGR or BGRA) or encoded image bytes (PNG,
+ * JPEG); other sizes are centre-cropped and resized to the spec's input ({@link
+ * dev.sparkcnn.driver.data.ImageDecoder}). Fitting decodes and shards the rows in the DataFrame's
+ * own partitions ({@link dev.sparkcnn.driver.ml.ImageTable}): the driver never holds the training
+ * set. Scoring is distributed. A network trained by the command-line trainer can be wrapped with
  * {@code new CnnClassificationModel(uid, SavedModel.load(path, conf))}.
  */
 package dev.sparkcnn.driver.ml;

@@ -29,6 +29,23 @@ public final class CifarCompatibility {
         }
     }
 
+    /**
+     * Refuses {@code net} (from {@code source}) unless it takes {@code input} images and scores
+     * {@code classes} classes, the numbers of the data ({@code data} names it).
+     */
+    public static void require(Network net, String source, Shape input, int classes, String data) {
+        if (input != null && !net.inputShape().equals(input)) {
+            throw new IncompatibleModelException(source + " takes input " + net.inputShape() + ", but the images of " + data + " are "
+                    + input + ": use a model whose spec starts with 'input " + input.channels() + "x" + input.height() + "x" + input.width() + "'");
+        }
+        int scored = net.outputShape().size();
+        if (scored != classes) {
+            throw new IncompatibleModelException(source + " scores " + scored + " classes (its last layer gives " + net.outputShape()
+                    + "), but " + data + " has " + classes + " classes: end the spec with 'fc units=" + classes
+                    + "' (or 'fc units=classes', which takes the number from the data)");
+        }
+    }
+
     /** A model that does not fit the data it is asked to work on. */
     public static final class IncompatibleModelException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;

@@ -22,7 +22,6 @@ public final class Predictor {
     private final int classes;
 
     public Predictor(SavedModel model) {
-        CifarCompatibility.require(model.network(), model.spec().source());
         this.model = model;
         this.ws = model.network().newWorkspace(BATCH, Gemms.create());
         Context ctx = ws.context();
@@ -36,6 +35,12 @@ public final class Predictor {
 
     public int classes() {
         return classes;
+    }
+
+    /** {@code count} images in the model's input layout (C x H x W uint8 each) as a block to score. */
+    public CifarBlock block(byte[] pixels, int count) {
+        dev.sparkcnn.kernels.tensor.Shape in = model.network().inputShape();
+        return new CifarBlock(pixels, new byte[count], in.channels(), in.height(), in.width(), Math.max(1, Math.min(classes, CifarBlock.MAX_CLASSES)));
     }
 
     /** Probabilities (n, classes) for the images of a block: the softmax of {@link #scores}. */

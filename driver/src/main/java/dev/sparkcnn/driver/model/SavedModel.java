@@ -11,6 +11,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A trained model as stored in {@code model.scnn} (our {@link ModelFile} format): the spec it was
@@ -28,6 +30,7 @@ public final class SavedModel {
     private final float[] params;
     private final float[] state;
     private final String trainingConfig;
+    private List<String> classNames;
 
     public SavedModel(ModelSpec spec, Normalization norm, float[] params, float[] state) {
         this(spec, norm, params, state, null);
@@ -45,6 +48,36 @@ public final class SavedModel {
         this.params = params;
         this.state = state;
         this.trainingConfig = trainingConfig;
+        if (norm.channels() != net.inputShape().channels()) {
+            throw new CheckpointException("the model's normalisation has " + norm.channels() + " channels but its input is "
+                    + net.inputShape());
+        }
+        this.classNames = defaultClassNames(net.outputShape().size());
+    }
+
+    /**
+     * The names of the model's classes, by label (section {@code classes}, one per line). Model files
+     * written before it existed have none: a 10-class model gets CIFAR-10's names, others "0", "1", ...
+     */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Sets the class names (one per output); returns this. */
+    public SavedModel withClassNames(List<String> names) {
+        if (names == null) return this;
+        if (names.size() != net.outputShape().size()) {
+            throw new CheckpointException(names.size() + " class names given for a model scoring " + net.outputShape().size() + " classes");
+        }
+        this.classNames = List.copyOf(names);
+        return this;
+    }
+
+    static List<String> defaultClassNames(int classes) {
+        if (classes == dev.sparkcnn.kernels.data.CifarClasses.NAMES.size()) return dev.sparkcnn.kernels.data.CifarClasses.NAMES;
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < classes; k++) names.add(String.valueOf(k));
+        return List.copyOf(names);
     }
 
     /** Loads {@code location}: a model file, or a run directory containing {@value #FILE_NAME}. */
@@ -61,35 +94,40 @@ public final class SavedModel {
 
     public static SavedModel fromFile(ModelFile f, String source) {
         ModelSpec spec = ModelSpec.parse(f.text("spec"), source + " (spec)");
+        int channels = spec.build().inputShape().channels();
         String[] n = f.text("normalization").trim().split("\\s+");
-        if (n.length != 6) throw new CheckpointException(source + ": normalization needs 6 numbers, found " + n.length);
-        float[] mean = new float[3], std = new float[3];
+        if (n.length != 2 * channels) {
+            throw new CheckpointException(source + ": normalization needs " + 2 * channels + " numbers (a mean and a standard deviation "
+                    + "per input channel), found " + n.length);
+        }
         Normalization norm;
         try {
-            for (int c = 0; c < 3; c++) {
-                mean[c] = Float.parseFloat(n[c]);
-                std[c] = Float.parseFloat(n[3 + c]);
-            }
-            norm = new Normalization(mean, std);
+            norm = Normalization.parse(f.text("normalization"));
         } catch (IllegalArgumentException e) {   // NumberFormatException too
-            throw new CheckpointException(source + ": normalization '" + f.text("normalization") + "' is not 3 means and 3 positive "
-                    + "standard deviations: " + e.getMessage());
+            throw new CheckpointException(source + ": normalization '" + f.text("normalization") + "' is not " + channels + " means and "
+                    + channels + " positive standard deviations: " + e.getMessage());
         }
         try {
-            return new SavedModel(spec, norm, f.floats("params"), f.floats("state"),
+            SavedModel m = new SavedModel(spec, norm, f.floats("params"), f.floats("state"),
                     f.has("config") ? f.text("config") : null);
+            if (f.has("classes")) {
+                List<String> names = new ArrayList<>();
+                for (String line : f.text("classes").split("\n", -1)) if (!line.isEmpty()) names.add(line);
+                m.withClassNames(names);
+            }
+            return m;
         } catch (CheckpointException e) {
             throw new CheckpointException(source + ": " + e.getMessage());
         }
     }
 
     public ModelFile toFile() {
-        float[] m = norm.mean(), s = norm.std();
         ModelFile f = new ModelFile("model")
                 .text("spec", spec.text())
-                .text("normalization", m[0] + " " + m[1] + " " + m[2] + " " + s[0] + " " + s[1] + " " + s[2])
+                .text("normalization", norm.toText())
                 .floats("params", params)
-                .floats("state", state);
+                .floats("state", state)
+                .text("classes", String.join("\n", classNames));
         return trainingConfig == null ? f : f.text("config", trainingConfig);
     }
 

@@ -41,7 +41,7 @@ import static dev.sparkcnn.driver.onnx.OnnxGraph.real;
  * Writes a trained model as an ONNX model that computes exactly what our {@code Predictor} does:
  *
  * <pre>
- *   pixels:        (N, 3, 32, 32) float32, raw 0..255 values, R, G, B planes (CIFAR-10 layout); N dynamic
+ *   pixels:        (N, C, H, W) float32 (the model's input, e.g. 3 x 32 x 32), raw 0..255 values, R, G, B planes; N dynamic
  *   normalisation: pixels * scale + shift per channel, the same float32 scale = 1/(255 std) and
  *                  shift = -mean/std as our ImageFiller (Mul, Add)
  *   layers:        one ONNX operator (or a few) per layer, evaluation mode: BatchNormalization with the
@@ -99,9 +99,11 @@ public final class OnnxExporter {
         int classes = model.network().outputShape().size();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("spec", model.spec().text());
-        m.put("classes", Json.value(classNames(classes)));
-        m.put("input", INPUT + ": " + BATCH + " x 3 x 32 x 32 float32, pixel values 0..255, channel planes R, G, B "
-                + "(CIFAR-10 layout); the graph normalises them");
+        Shape in = model.network().inputShape();
+        m.put("classes", Json.value(model.classNames()));
+        m.put("input", INPUT + ": " + BATCH + " x " + in.channels() + " x " + in.height() + " x " + in.width()
+                + " float32, pixel values 0..255, channel planes " + (in.channels() == 1 ? "(grey)" : "R, G, B")
+                + " (CIFAR-10 layout); the graph normalises them");
         m.put("output", OUTPUT + ": " + BATCH + " x " + classes + " float32, the softmax of the logits, in the order of 'classes'");
         Map<String, Object> norm = new LinkedHashMap<>();
         norm.put("mean", model.normalization().mean());
@@ -124,28 +126,23 @@ public final class OnnxExporter {
         }
     }
 
-    private static List<String> classNames(int classes) {
-        if (classes == CifarClasses.NAMES.size()) return CifarClasses.NAMES;
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < classes; i++) names.add("class " + i);
-        return names;
-    }
-
     /** The graph of a network with its parameters and state; {@code metadata} goes into metadata_props. */
     static ModelProto export(Network net, float[] params, float[] state, Normalization norm, Map<String, String> metadata) {
-        if (!net.inputShape().equals(CIFAR)) {
-            throw new OnnxExportException("the model's input is " + net.inputShape() + " but the ONNX export takes CIFAR-10 pixels, "
-                    + CIFAR + " (the spec's 'input' line)");
+        Shape in = net.inputShape();
+        if (in.isVector() || norm.channels() != in.channels()) {
+            throw new OnnxExportException("the model's input is " + in + " with a normalisation of " + norm.channels()
+                    + " channels; the ONNX export takes C x H x W pixels with one mean and std per channel");
         }
         if (params.length != net.paramCount() || state.length != net.stateCount()) {
             throw new IllegalArgumentException("the network needs " + net.paramCount() + " parameters and " + net.stateCount()
                     + " state values, got " + params.length + " and " + state.length);
         }
         int classes = net.outputShape().size();
-        OnnxGraph g = new OnnxGraph("spark-cnn", "pixels 0..255 (N x 3 x 32 x 32) -> normalisation -> "
+        String dims = in.channels() + " x " + in.height() + " x " + in.width();
+        OnnxGraph g = new OnnxGraph("spark-cnn", "pixels 0..255 (N x " + dims + ") -> normalisation -> "
                 + net.layerCount() + " layers -> softmax (N x " + classes + ")");
-        g.input(INPUT, BATCH, -1, 3, 32, 32);
-        Value x = normalise(g, norm);
+        g.input(INPUT, BATCH, -1, in.channels(), in.height(), in.width());
+        Value x = normalise(g, norm, in);
         Writer w = new Writer(g, params, state);
         for (Layer layer : net.layers()) x = w.layer(layer, x);
         x = w.flat(x, "flatten_output");
@@ -159,7 +156,7 @@ public final class OnnxExporter {
                 .setProducerVersion("0.1.0")
                 .setDomain("dev.sparkcnn")
                 .setModelVersion(1)
-                .setDocString("A spark-cnn model: " + INPUT + " (" + BATCH + " x 3 x 32 x 32, 0..255) -> " + OUTPUT
+                .setDocString("A spark-cnn model: " + INPUT + " (" + BATCH + " x " + dims + ", 0..255) -> " + OUTPUT
                         + " (" + BATCH + " x " + classes + ")")
                 .setGraph(g.build());
         for (Map.Entry<String, String> e : metadata.entrySet()) {
@@ -169,16 +166,17 @@ public final class OnnxExporter {
     }
 
     /** (pixel * scale + shift) per channel, the float32 operations of our ImageFiller in the same order. */
-    private static Value normalise(OnnxGraph g, Normalization norm) {
+    private static Value normalise(OnnxGraph g, Normalization norm, Shape in) {
         float[] mean = norm.mean(), std = norm.std();
-        float[] scale = new float[3], shift = new float[3];
-        for (int c = 0; c < 3; c++) {
+        int channels = in.channels();
+        float[] scale = new float[channels], shift = new float[channels];
+        for (int c = 0; c < channels; c++) {
             scale[c] = 1f / (255f * std[c]);
             shift[c] = -mean[c] / std[c];
         }
-        String scaled = g.node("Mul", "normalize_scale", List.of(INPUT, g.floats("normalize.scale", scale, 0, 1, 3, 1, 1)));
-        String shifted = g.node("Add", "normalize_shift", List.of(scaled, g.floats("normalize.shift", shift, 0, 1, 3, 1, 1)));
-        return new Value(shifted, CIFAR, false);
+        String scaled = g.node("Mul", "normalize_scale", List.of(INPUT, g.floats("normalize.scale", scale, 0, 1, channels, 1, 1)));
+        String shifted = g.node("Add", "normalize_shift", List.of(scaled, g.floats("normalize.shift", shift, 0, 1, channels, 1, 1)));
+        return new Value(shifted, in, false);
     }
 
     /** A value in the graph: its name, our shape of one sample, and whether ONNX holds it as (N, C*H*W). */

@@ -60,12 +60,20 @@ public final class EvalResult implements Serializable {
 
     /** A printable table: per-class accuracy and the confusion matrix. */
     public String table() {
+        return table(confusion.length == CifarClasses.NAMES.size() ? CifarClasses.NAMES : null);
+    }
+
+    /** The table with the given class names (by label; null: "class k"). */
+    public String table(java.util.List<String> names) {
         StringBuilder b = new StringBuilder();
+        int width = 11;
+        if (names != null) for (String n : names) width = Math.max(width, n.length());
         b.append(String.format(Locale.ROOT, "accuracy %.2f%% (%d/%d), mean loss %.4f%n", 100 * accuracy(), correct(), count(), meanLoss()));
-        b.append(String.format(Locale.ROOT, "%-11s %8s   confusion (rows: true, columns: predicted)%n", "class", "accuracy"));
+        b.append(String.format(Locale.ROOT, "%-" + width + "s %8s   confusion (rows: true, columns: predicted)%n", "class", "accuracy"));
         double[] pc = perClassAccuracy();
         for (int i = 0; i < confusion.length; i++) {
-            b.append(String.format(Locale.ROOT, "%-11s %7.2f%%  ", i < 10 ? CifarClasses.name(i) : "class " + i, 100 * pc[i]));
+            String name = names != null && i < names.size() ? names.get(i) : "class " + i;
+            b.append(String.format(Locale.ROOT, "%-" + width + "s %7.2f%%  ", name, 100 * pc[i]));
             for (long v : confusion[i]) b.append(String.format(Locale.ROOT, " %5d", v));
             b.append('\n');
         }

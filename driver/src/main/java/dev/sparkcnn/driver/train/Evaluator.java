@@ -21,7 +21,18 @@ public final class Evaluator {
     }
 
     public static EvalResult evaluate(JavaSparkContext jsc, SavedModel model, CifarFiles files, int partitions) {
-        dev.sparkcnn.driver.model.CifarCompatibility.require(model.network(), model.spec().source());
+        return evaluate(jsc, model, (dev.sparkcnn.driver.data.ImageSource) files, partitions, dev.sparkcnn.driver.data.ImageDecoder.DEFAULT_MAX_PIXELS);
+    }
+
+    /** Any source, decoded on the executors to the model's input shape; its class count must be the model's. */
+    public static EvalResult evaluate(JavaSparkContext jsc, SavedModel model, dev.sparkcnn.driver.data.ImageSource files, int partitions,
+                                      long maxPixels) {
+        dev.sparkcnn.driver.model.CifarCompatibility.require(model.network(), model.spec().source(), null, files.classNames().size(),
+                files.description());
+        dev.sparkcnn.kernels.tensor.Shape in = model.network().inputShape();
+        int c = in.channels(), h = in.height(), w = in.width();
+        dev.sparkcnn.driver.data.ImageDecoder decoder = new dev.sparkcnn.driver.data.ImageDecoder(in.channels(), in.height(), in.width(),
+                maxPixels);
         int shards = (int) Math.min(files.records(), Math.max(Math.max(1, partitions) * 4L, ShardPlan.minShards(files.records())));
         ShardPlan plan = new ShardPlan(files.records(), shards);
         HadoopConf conf = new HadoopConf(jsc.hadoopConfiguration());
@@ -34,7 +45,7 @@ public final class Evaluator {
         int classes = model.network().outputShape().size();
         try {
             List<EvalResult> parts = jsc.parallelize(ids, Math.max(1, Math.min(partitions, shards)))
-                    .map(v -> ShardLoader.load(files, plan, v, conf.get()))
+                    .map(v -> ShardLoader.load(files, plan, v, decoder, c, h, w, conf.get()))
                     .mapPartitions((Iterator<Shard> it) ->
                             List.of(PartitionWork.evaluate(spec, 64, it, bp.value(), bs.value(), settings, classes)).iterator())
                     .collect();

@@ -36,9 +36,11 @@ public final class LocalGradientSource implements GradientSource {
         if (data.plan.shards() != cfg.shards()) {
             throw new IllegalArgumentException("the data was cut into " + data.plan.shards() + " shards, the config has data.shards = " + cfg.shards());
         }
+        CifarBlock first = data.train.get(0).block;
         dev.sparkcnn.driver.model.CifarCompatibility.require(
                 dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build(),
-                cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model());
+                cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model(),
+                new dev.sparkcnn.kernels.tensor.Shape(first.channels(), first.height(), first.width()), first.classes(), "the training data");
         this.plan = data.plan;
         this.shards = data.train;
         this.testShards = data.test;
@@ -68,8 +70,8 @@ public final class LocalGradientSource implements GradientSource {
             this.plan = plan;
             this.train = List.copyOf(train);
             this.test = List.copyOf(test);
-            long[] sums = new long[7];
-            for (Shard s : train) sums = Normalization.add(sums, Normalization.sums(s.block));
+            long[] sums = null;
+            for (Shard s : train) sums = sums == null ? Normalization.sums(s.block) : Normalization.add(sums, Normalization.sums(s.block));
             this.norm = Normalization.fromSums(sums);
         }
 
@@ -81,6 +83,25 @@ public final class LocalGradientSource implements GradientSource {
             if (test != null) {
                 ShardPlan testPlan = testPlan(test.records(), shards);
                 for (int v = 0; v < testPlan.shards(); v++) te.add(ShardLoader.load(test, testPlan, v, conf));
+            }
+            return new Data(plan, tr, te);
+        }
+
+        /** Reads and decodes any source's shards (to the given input shape) in this JVM: the reference for Spark runs. */
+        public static Data load(dev.sparkcnn.driver.data.ImageSource train, dev.sparkcnn.driver.data.ImageSource test, int shards,
+                                dev.sparkcnn.kernels.tensor.Shape in, long maxPixels, Configuration conf) {
+            dev.sparkcnn.driver.data.ImageDecoder decoder = new dev.sparkcnn.driver.data.ImageDecoder(in.channels(), in.height(),
+                    in.width(), maxPixels);
+            ShardPlan plan = new ShardPlan(train.records(), shards);
+            List<Shard> tr = new ArrayList<>(), te = new ArrayList<>();
+            for (int v = 0; v < plan.shards(); v++) {
+                tr.add(ShardLoader.load(train, plan, v, decoder, in.channels(), in.height(), in.width(), conf));
+            }
+            if (test != null) {
+                ShardPlan testPlan = testPlan(test.records(), shards);
+                for (int v = 0; v < testPlan.shards(); v++) {
+                    te.add(ShardLoader.load(test, testPlan, v, decoder, in.channels(), in.height(), in.width(), conf));
+                }
             }
             return new Data(plan, tr, te);
         }

@@ -2,6 +2,8 @@ package dev.sparkcnn.driver.train;
 
 import dev.sparkcnn.driver.data.CifarFiles;
 import dev.sparkcnn.driver.data.HadoopConf;
+import dev.sparkcnn.driver.data.ImageDecoder;
+import dev.sparkcnn.driver.data.ImageSource;
 import dev.sparkcnn.driver.data.Normalization;
 import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.data.ShardLoader;
@@ -39,6 +41,7 @@ public final class SparkGradientSource implements GradientSource {
     private final int capacity, paramCount, stateCount, classes, partitions;
     private final ShardStep.Settings settings;
     private final boolean stream;
+    private final long skipped;
     private long globalStep;
     // exchange = stream: the running epoch job and its connection end
     private StreamExchange exchange;
@@ -47,9 +50,30 @@ public final class SparkGradientSource implements GradientSource {
     private long epochOfJob = -1;
 
     public SparkGradientSource(JavaSparkContext jsc, CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions) {
-        this(jsc, train.records(), (plan, p) -> load(jsc, train, plan, p, "training shards"),
-                test == null ? null : (plan, p) -> load(jsc, test, plan, p, "test shards"),
-                test == null ? 0 : test.records(), cfg, specText, partitions);
+        this(jsc, (ImageSource) train, test, cfg, specText, partitions);
+    }
+
+    /**
+     * Any {@link ImageSource} (CIFAR-10/100 binary, an image folder tree): the driver holds its index
+     * only; every partition reads and decodes its own shards to the spec's input shape
+     * ({@link ShardLoader}, {@link ImageDecoder} with {@code data.max.pixels}) and caches them.
+     */
+    public SparkGradientSource(JavaSparkContext jsc, ImageSource train, ImageSource test, TrainConfig cfg, String specText, int partitions) {
+        this(jsc, train.records(), (plan, p) -> load(jsc, train, plan, p, "training shards", specText, cfg),
+                test == null ? null : (plan, p) -> load(jsc, test, plan, p, "test shards", specText, cfg),
+                test == null ? 0 : test.records(), cfg, specText, partitions, null, train.classNames().size(), train.description());
+    }
+
+    /**
+     * Shards built by the caller (e.g. from a DataFrame's own partitions, see the Spark ML API): {@code train}
+     * must return an RDD of the plan's shards, partition p holding shards
+     * {@code [ShardPlan.firstShard(p), ShardPlan.firstShard(p + 1))} in order; {@code input} and
+     * {@code classes} describe them.
+     */
+    public static SparkGradientSource fromShards(JavaSparkContext jsc, long trainRecords, ShardSource train, ShardSource test,
+                                                 long testRecords, TrainConfig cfg, String specText, int partitions,
+                                                 dev.sparkcnn.kernels.tensor.Shape input, int classes, String what) {
+        return new SparkGradientSource(jsc, trainRecords, train, test, testRecords, cfg, specText, partitions, input, classes, what);
     }
 
     /**
@@ -61,20 +85,24 @@ public final class SparkGradientSource implements GradientSource {
                                                  String specText, int partitions) {
         return new SparkGradientSource(jsc, train.size(), (plan, p) -> parallelize(jsc, train, plan, p, "training shards"),
                 test == null ? null : (plan, p) -> parallelize(jsc, test, plan, p, "test shards"),
-                test == null ? 0 : test.size(), cfg, specText, partitions);
+                test == null ? 0 : test.size(), cfg, specText, partitions,
+                new dev.sparkcnn.kernels.tensor.Shape(train.channels(), train.height(), train.width()), train.classes(), "the training data");
     }
 
-    private interface ShardSource {
+    /** Cuts a data set into the plan's shards, cached in {@code partitions} partitions. */
+    public interface ShardSource {
         JavaRDD<Shard> load(ShardPlan plan, int partitions);
     }
 
     private SparkGradientSource(JavaSparkContext jsc, long trainRecords, ShardSource train, ShardSource test, long testRecords,
-                                TrainConfig cfg, String specText, int partitions) {
+                                TrainConfig cfg, String specText, int partitions, dev.sparkcnn.kernels.tensor.Shape input,
+                                int dataClasses, String what) {
         this.jsc = jsc;
         dev.sparkcnn.driver.model.CifarCompatibility.require(
                 dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build(),
-                cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model());
-        this.plan = new ShardPlan(trainRecords, cfg.shards());
+                cfg.model().contains("\n") ? "the inline model spec" : "model spec " + cfg.model(), input, dataClasses, what);
+        this.plan = new ShardPlan(trainRecords, cfg.shards())
+                .requireFits(dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build().inputShape().size());
         this.specText = specText;
         if (partitions > plan.shards()) {
             throw new ConfigException("partitions = " + partitions + " is more than data.shards = " + plan.shards()
@@ -89,6 +117,7 @@ public final class SparkGradientSource implements GradientSource {
             this.testShards = null;
         }
         long[] sums = shards.map(s -> Normalization.sums(s.block)).reduce(Normalization::add);
+        this.skipped = shards.map(s -> s.skipped).reduce(Long::sum);
         this.settings = new ShardStep.Settings(cfg.seed(), cfg.augmentFlip(), cfg.augmentCrop(), Normalization.fromSums(sums),
                 FailureInjection.fromSystemProperty());
         this.capacity = plan.maxSlice(cfg.batchSize());
@@ -100,13 +129,20 @@ public final class SparkGradientSource implements GradientSource {
         this.stream = cfg.get("exchange").equals("stream");
     }
 
-    /** Reads the shards in the partitions that will own them, caches and materialises them (validating labels now). */
-    private static JavaRDD<Shard> load(JavaSparkContext jsc, CifarFiles files, ShardPlan plan, int partitions, String name) {
+    /**
+     * Reads the shards in the partitions that will own them, decoding to the spec's input shape, caches
+     * and materialises them (validating labels now).
+     */
+    private static JavaRDD<Shard> load(JavaSparkContext jsc, ImageSource files, ShardPlan plan, int partitions, String name,
+                                       String specText, TrainConfig cfg) {
         HadoopConf conf = new HadoopConf(jsc.hadoopConfiguration());
         List<Integer> ids = new ArrayList<>();
         IntStream.range(0, plan.shards()).forEach(ids::add);
+        dev.sparkcnn.kernels.tensor.Shape in = dev.sparkcnn.kernels.spec.ModelSpec.parse(specText, "the model spec").build().inputShape();
+        int c = in.channels(), h = in.height(), w = in.width();
+        ImageDecoder decoder = new ImageDecoder(c, h, w, cfg.getLong("data.max.pixels"));
         JavaRDD<Shard> rdd = jsc.parallelize(ids, partitions)
-                .map(v -> ShardLoader.load(files, plan, v, conf.get()))
+                .map(v -> ShardLoader.load(files, plan, v, decoder, c, h, w, conf.get()))
                 .setName(name + " (" + files.records() + " records)")
                 .persist(StorageLevel.MEMORY_ONLY());
         try {
@@ -160,6 +196,11 @@ public final class SparkGradientSource implements GradientSource {
 
     public int partitions() {
         return partitions;
+    }
+
+    /** Training records skipped as unreadable ({@code data.skip.unreadable = true}). */
+    public long skipped() {
+        return skipped;
     }
 
     /** What a partition computes from its shards and the broadcast parameters, in one job. */

@@ -56,6 +56,14 @@ public final class TrainConfig implements Serializable {
         key("eval.every", "1", "evaluate on the test set every N epochs (0: only at the end)");
         key("log.every", "20", "log a progress line every N steps");
         key("max.steps", "0", "stop after this many steps in total (0: run all epochs); the schedule still spans all epochs");
+        // data sources (issue 15)
+        key("data.format", "auto", "auto (by what is at the path), cifar10, cifar100, folder (root/train/<class>/*.png|jpg) or parquet");
+        key("data.label", "fine", "CIFAR-100: fine (100 classes) or coarse (20 superclasses)");
+        key("data.image.column", "image", "parquet: the column with encoded image bytes (PNG/JPEG) or Spark's image struct");
+        key("data.label.column", "label", "parquet: the label column (int class index, or string: classes are the sorted distinct names)");
+        key("validation.fraction", "0.1", "folder without test/: the seeded fraction of train/ held out as the test set (0: none)");
+        key("data.skip.unreadable", "false", "true: skip unreadable or non-image files and count them (default: refuse, naming the file)");
+        key("data.max.pixels", "16777216", "largest pixel count an image's header may declare (image bomb guard), checked before decoding");
     }
 
     private final Map<String, String> values;
@@ -191,6 +199,20 @@ public final class TrainConfig implements Serializable {
                 return oneOf(where, v, "step", "average");
             case "exchange":
                 return oneOf(where, v, "job", "stream");
+            case "data.format":
+                return oneOf(where, v, "auto", "cifar10", "cifar100", "folder", "parquet");
+            case "data.label":
+                return oneOf(where, v, "fine", "coarse");
+            case "data.skip.unreadable":
+                return oneOf(where, v, "true", "false");
+            case "data.max.pixels":
+                if (parseLong(where, v) <= 0) throw new ConfigException(where + ": must be positive");
+                break;
+            case "validation.fraction": {
+                double d = parseDouble(where, v);
+                if (d < 0 || d >= 1) throw new ConfigException(where + ": must be in [0, 1)");
+                break;
+            }
             case "model":
                 if (v.isEmpty()) throw new ConfigException(where + ": needs a spec file or name");
                 break;

@@ -72,6 +72,7 @@ public final class Trainer {
     private int stepInEpoch;
     private EvalResult lastEval;
     private boolean stoppedEarly;
+    private java.util.List<String> classNames;
 
     public Trainer(TrainConfig cfg, ModelSpec spec, GradientSource source, Normalization norm,
                    CheckpointStore store, MetricsLog metrics, Listener listener) {
@@ -96,6 +97,12 @@ public final class Trainer {
 
     public float[] params() {
         return params;
+    }
+
+    /** The data's class names, saved with the model (null: the model file's defaults). */
+    public Trainer classNames(java.util.List<String> names) {
+        this.classNames = names;
+        return this;
     }
 
     public float[] state() {
@@ -204,7 +211,7 @@ public final class Trainer {
         ModelFile f = new ModelFile("checkpoint")
                 .text("spec", spec.text())
                 .text("config", cfg.toText())
-                .text("normalization", normText())
+                .text("normalization", norm.toText())
                 .longs("progress", globalStep, epoch, stepInEpoch, optimizer.stepCount())
                 .floats("params", params)
                 .floats("state", state);
@@ -216,12 +223,7 @@ public final class Trainer {
 
     /** The trained model: spec, normalisation, parameters, running statistics and this run's config. */
     public dev.sparkcnn.driver.model.SavedModel model() {
-        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone(), cfg.toText());
-    }
-
-    private String normText() {
-        float[] m = norm.mean(), s = norm.std();
-        return m[0] + " " + m[1] + " " + m[2] + " " + s[0] + " " + s[1] + " " + s[2];
+        return new dev.sparkcnn.driver.model.SavedModel(spec, norm, params.clone(), state.clone(), cfg.toText()).withClassNames(classNames);
     }
 
     /** Runs until the configured epochs (or max.steps) are done. */

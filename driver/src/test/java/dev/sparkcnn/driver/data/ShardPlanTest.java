@@ -106,4 +106,15 @@ class ShardPlanTest {
         assertEquals(699_050, ShardPlan.MAX_SHARD_RECORDS, "(2^31 - 9) / 3072");
         assertThrows(DataException.class, () -> new ShardPlan(5, 8), "fewer records than shards");
     }
+
+    @Test
+    void largerImagesNeedMoreShardsAndTheErrorSaysHowMany() {
+        // 64x64 RGB: 12,288 bytes an image, (2^31 - 9) / 12288 = 174,762 images a shard
+        ShardPlan plan = new ShardPlan(1_000_000, 5);
+        assertEquals(plan, plan.requireFits(3072), "200,000 CIFAR-size images a shard fit");
+        DataException e = assertThrows(DataException.class, () -> plan.requireFits(12288));
+        assertTrue(e.getMessage().contains("shards of 200000 images, more than the 174762 one shard holds")
+                && e.getMessage().contains("set data.shards to at least 6"), e.getMessage());
+        new ShardPlan(1_000_000, 6).requireFits(12288);
+    }
 }

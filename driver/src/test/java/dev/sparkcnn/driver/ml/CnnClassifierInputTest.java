@@ -56,20 +56,38 @@ class CnnClassifierInputTest {
     }
 
     @Test
-    void imagesOfTheWrongSizeAreRefusedNamingTheImage() {
-        Dataset<Row> small = MlTestData.images(images, 16, 3);
+    void imagesOfAnotherSizeAreResizedAndOtherChannelCountsRefusedNamingTheImage() {
+        // 64x64 nearest-neighbour upscales: halving them bilinearly at pixel centres gives the 32x32 images back exactly
+        Dataset<Row> big = MlTestData.spark().createDataFrame(upscaled(2, 3), MlTestData.images(images, 32, 3).schema());
+        List<Row> expected = fromVectors.transform(MlTestData.vectors(images)).orderBy("id").select("rawPrediction").collectAsList();
+        List<Row> actual = fromVectors.copy(org.apache.spark.ml.param.ParamMap.empty()).setFeaturesCol("image")
+                .transform(big).orderBy("id").select("rawPrediction").collectAsList();
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(((Vector) expected.get(i).get(0)).toArray(), ((Vector) actual.get(i).get(0)).toArray(), "image " + i);
+        }
+        Dataset<Row> twoChannels = MlTestData.spark().createDataFrame(upscaled(1, 2), MlTestData.images(images, 32, 3).schema());
         CnnInputException fit = assertThrows(CnnInputException.class, () -> cnn.copy(org.apache.spark.ml.param.ParamMap.empty())
-                .setFeaturesCol("image").fit(small));
-        System.out.println("fit on 16x16 images: " + fit.getMessage());
-        assertTrue(fit.getMessage().matches("(?s)image 'file:/cifar/img-\\d+\\.png' .* is 16x16 with 3 channel\\(s\\); expected 32x32.*"),
+                .setFeaturesCol("image").fit(twoChannels));
+        System.out.println("fit on 2-channel images: " + fit.getMessage());
+        assertTrue(fit.getMessage().matches("(?s)image 'file:/cifar/img-\\d+\\.png' .* is 32x32 with 2 channel\\(s\\); expected 1 \\(grey\\), 3.*"),
                 fit.getMessage());
+    }
 
-        CnnClassificationModel model = fromVectors.copy(org.apache.spark.ml.param.ParamMap.empty()).setFeaturesCol("image");
-        Exception transform = assertThrows(Exception.class, () -> model.transform(small).collectAsList());
-        String messages = messages(transform);
-        System.out.println("transform of 16x16 images: " + transform.getClass().getSimpleName());
-        assertTrue(messages.contains("image 'file:/cifar/img-") && messages.contains("is 16x16 with 3 channel(s); expected 32x32"),
-                messages);
+    /** Rows (id, image struct, label) of the images upscaled by {@code scale} (nearest neighbour), {@code channels} interleaved. */
+    private static List<Row> upscaled(int scale, int channels) {
+        List<Row> rows = new java.util.ArrayList<>();
+        int side = 32 * scale;
+        for (int i = 0; i < images.size(); i++) {
+            byte[] data = new byte[side * side * channels];
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) {
+                    for (int k = 0; k < channels; k++) data[(y * side + x) * channels + k] = (byte) images.pixel(i, 2 - k, y / scale, x / scale);
+                }
+            }
+            Row image = org.apache.spark.sql.RowFactory.create("file:/cifar/img-" + i + ".png", side, side, channels, channels == 3 ? 16 : 8, data);
+            rows.add(org.apache.spark.sql.RowFactory.create(i, image, (double) images.label(i)));
+        }
+        return rows;
     }
 
     @Test
@@ -88,7 +106,7 @@ class CnnClassifierInputTest {
         Dataset<Row> badLabel = df.withColumn("label", when(col("id").equalTo(7), lit(10.0)).otherwise(col("label")));
         CnnInputException label = assertThrows(CnnInputException.class, () -> cnn.fit(badLabel));
         System.out.println("label 10: " + label.getMessage());
-        assertTrue(label.getMessage().matches("label column 'label' has value 10\\.0 in row \\d+ of partition \\d+ of the training data; "
+        assertTrue(label.getMessage().matches("label column 'label' has value 10\\.0 in row \\d+ of partition \\d+; "
                 + "expected a CIFAR-10 class, a whole number 0..9"), label.getMessage());
 
         CnnInputException scaled = assertThrows(CnnInputException.class, () -> cnn.fit(MlTestData.vectors(images, 1 / 255.0)));

@@ -205,11 +205,33 @@ class OnnxExportTest {
     }
 
     @Test
-    void anInputOtherThanCifarImagesIsRefused() {
+    void aNormalisationOfAnotherChannelCountIsRefused() {
         Network net = ModelSpec.parse("input 1x28x28\nconv filters=4 size=5\nfc units=10", "mnist").build();
         OnnxExportException e = assertThrows(OnnxExportException.class, () -> OnnxExporter.export(net, net.initParams(1),
                 net.initState(), norm(), Map.of()));
-        assertTrue(e.getMessage().contains("1x28x28") && e.getMessage().contains("3x32x32"), e.getMessage());
+        assertTrue(e.getMessage().contains("1x28x28") && e.getMessage().contains("3 channels"), e.getMessage());
+    }
+
+    @Test
+    void theInputShapeAndStatisticsComeFromTheModel() {
+        Network net = ModelSpec.parse("input 1x40x24\nconv filters=4 size=5\nfc units=3", "grey").build();
+        Normalization grey = new Normalization(new float[] {0.4f}, new float[] {0.2f});
+        ModelProto m = OnnxExporter.export(net, net.initParams(1), net.initState(), grey, Map.of());
+        java.util.List<Long> dims = new java.util.ArrayList<>();
+        for (ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension d : m.getGraph().getInput(0).getType().getTensorType().getShape().getDimList()) {
+            dims.add(d.hasDimValue() ? d.getDimValue() : -1L);
+        }
+        assertEquals(java.util.List.of(-1L, 1L, 40L, 24L), dims);
+        boolean found = false;
+        for (ai.onnx.proto.OnnxMl.TensorProto t : m.getGraph().getInitializerList()) {
+            if (t.getName().equals("normalize.scale")) {
+                assertEquals(java.util.List.of(1L, 1L, 1L, 1L), t.getDimsList(), "one channel");
+                float scale = java.nio.ByteBuffer.wrap(t.getRawData().toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(0);
+                assertEquals(1f / (255f * 0.2f), scale, 0f);
+                found = true;
+            }
+        }
+        assertTrue(found, "the graph normalises with the model's one-channel statistics");
     }
 
     private static Normalization norm() {

@@ -119,7 +119,7 @@ class EvaluationTest {
                 five.build().initParams(1), new float[0]);
         CifarFiles files = CifarFiles.resolve(TrainingFixture.DATA.resolve(CifarRecords.TEST_FILE).toString(), List.of(), new Configuration());
         String msg = assertThrows(IllegalArgumentException.class, () -> Evaluator.evaluate(SparkTestContext.get(), m, files, 2)).getMessage();
-        assertTrue(msg.contains("five-classes.model") && msg.contains("scores 5 classes") && msg.contains("CIFAR-10 has 10"), msg);
+        assertTrue(msg.contains("five-classes.model") && msg.contains("scores 5 classes") && msg.contains("test_batch.bin has 10 classes"), msg);
         assertEquals(2, test.size());
     }
 }

@@ -27,19 +27,28 @@ public final class ImageFolder {
 
     private final List<Path> files;
     private final long maxPixels;
+    private final int channels, height, width;
 
-    private ImageFolder(List<Path> files, long maxPixels) {
+    private ImageFolder(List<Path> files, long maxPixels, int channels, int height, int width) {
         this.files = files;
         this.maxPixels = maxPixels;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
     }
 
     /** The images in {@code dir} (by name: .png, .jpg, .jpeg, any case), in name order; null when there are none. */
     public static ImageFolder of(Path dir, long maxPixels) throws IOException {
+        return of(dir, maxPixels, CifarRecords.CHANNELS, CifarRecords.HEIGHT, CifarRecords.WIDTH);
+    }
+
+    /** As {@link #of(Path, long)}, decoding to a model's {@code channels x height x width} input. */
+    public static ImageFolder of(Path dir, long maxPixels, int channels, int height, int width) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$")).sorted().toList();
         }
-        return files.isEmpty() ? null : new ImageFolder(files, maxPixels);
+        return files.isEmpty() ? null : new ImageFolder(files, maxPixels, channels, height, width);
     }
 
     public List<Path> files() {
@@ -76,7 +85,11 @@ public final class ImageFolder {
         }
         int w = img.getWidth(), h = img.getHeight();
         int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
-        if (w == CifarRecords.WIDTH && h == CifarRecords.HEIGHT) return new Image(Bilinear.resizeToChw(rgb, w, h, w, h), "");
-        return new Image(Bilinear.resizeToChw(rgb, w, h, CifarRecords.WIDTH, CifarRecords.HEIGHT), "resized from " + w + "x" + h);
+        // the training decoder's size policy (centre crop to the aspect ratio, bilinear resize), so a model sees what it trained on
+        byte[] chw = new byte[channels * height * width];
+        dev.sparkcnn.driver.data.ImageDecoder.resize(rgb, w, h, channels, width, height, chw, 0);
+        if (w == width && h == height) return new Image(chw, "");
+        boolean cropped = (long) w * height != (long) h * width;
+        return new Image(chw, (cropped ? "centre-cropped and resized from " : "resized from ") + w + "x" + h);
     }
 }

@@ -126,6 +126,41 @@ public final class Sweep {
         return CifarFiles.resolve(location, CifarRecords.TRAIN_FILES, conf);
     }
 
+    /**
+     * The training data at {@code location}, any file-based source (CIFAR-10/100 binary; an image folder,
+     * whose train/ images are all used: the sweep holds out its own validation split).
+     */
+    public static dev.sparkcnn.driver.data.ImageSource trainingData(String location, Configuration conf) {
+        dev.sparkcnn.driver.train.TrainConfig cfg = dev.sparkcnn.driver.train.TrainConfig.defaults().with("validation.fraction", 0);
+        String format = dev.sparkcnn.driver.data.DataSets.format(location, cfg, conf);
+        if (format.equals("parquet")) throw new SweepException("sweeps read CIFAR-10/100 binary or an image folder; " + location + " is a table");
+        return dev.sparkcnn.driver.data.DataSets.resolve(format, location, null, cfg, conf).train();
+    }
+
+    /**
+     * All training images decoded to {@code input} in the executors (in parallel) and gathered here, on the
+     * driver: a sweep broadcasts them to its trials, so they must fit in its memory.
+     */
+    public static CifarBlock readAll(org.apache.spark.api.java.JavaSparkContext jsc, dev.sparkcnn.driver.data.ImageSource source,
+                                     dev.sparkcnn.kernels.tensor.Shape input) {
+        long n = source.records();
+        if (n * input.size() > Integer.MAX_VALUE - 8) {
+            throw new SweepException(source.description() + ": " + n + " images of " + input + " do not fit in the driver's memory in one block");
+        }
+        int c = input.channels(), h = input.height(), w = input.width();
+        int parts = (int) Math.max(1, Math.min(n, jsc.defaultParallelism() * 4L));
+        dev.sparkcnn.driver.data.ShardPlan plan = new dev.sparkcnn.driver.data.ShardPlan(n, parts);
+        dev.sparkcnn.driver.data.ImageDecoder decoder = new dev.sparkcnn.driver.data.ImageDecoder(c, h, w,
+                dev.sparkcnn.driver.data.ImageDecoder.DEFAULT_MAX_PIXELS);
+        dev.sparkcnn.driver.data.HadoopConf conf = new dev.sparkcnn.driver.data.HadoopConf(jsc.hadoopConfiguration());
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        for (int v = 0; v < parts; v++) ids.add(v);
+        java.util.List<CifarBlock> blocks = jsc.parallelize(ids, Math.min(parts, jsc.defaultParallelism()))
+                .map(v -> dev.sparkcnn.driver.data.ShardLoader.load(source, plan, v, decoder, c, h, w, conf.get()).block)
+                .collect();
+        return CifarBlock.concat(blocks);
+    }
+
     /** All training images in the driver's memory (about 3 KB each: 150 MB for CIFAR-10), to be split. */
     public static CifarBlock readAll(CifarFiles files, Configuration conf) {
         long n = files.records();
@@ -242,7 +277,7 @@ public final class Sweep {
         for (TrialResult r : results.values()) say("%s already done (%s), kept", r.name(), r.stopReason());
         TaskTrainer.SharedData shared = inTasks ? TaskTrainer.SharedData.broadcast(jsc, data.train(), data.validation()) : null;
         try {
-            runTrials(todo, new TrialRunner(jsc, data, shared, asha, new Path(out, "trials"), files, log), parallel, share);
+            runTrials(todo, new TrialRunner(jsc, data, shared, asha, new Path(out, "trials"), files, log).classNames(classNames), parallel, share);
         } finally {
             if (shared != null) shared.close();
         }
@@ -298,6 +333,14 @@ public final class Sweep {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot look for " + p + ": " + e.getMessage(), e);
         }
+    }
+
+    private java.util.List<String> classNames;
+
+    /** The data's class names, saved in the trials' models; returns this. */
+    public Sweep classNames(java.util.List<String> names) {
+        this.classNames = names;
+        return this;
     }
 
     /** Writes results.csv, results.json, best.conf, best-model.scnn and sweep.html from the results so far. */

@@ -45,6 +45,14 @@ final class TrialRunner {
     private final PrintStream log;
     private final TaskTrainer.SharedData shared;   // placement task: the data every trial's tasks read; else null
 
+    private java.util.List<String> classNames;
+
+    /** The data's class names, saved with each trial's model (null: the model file's defaults). */
+    TrialRunner classNames(java.util.List<String> names) {
+        this.classNames = names;
+        return this;
+    }
+
     TrialRunner(JavaSparkContext jsc, ValidationSplit data, TaskTrainer.SharedData shared, Asha asha, Path trialsDir, SweepFiles files,
                 PrintStream log) {
         this.files = files;
@@ -94,7 +102,9 @@ final class TrialRunner {
                 }
             }
             if (progress.bestParams != null) {
-                new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText()).save(new Path(dir, MODEL).toString(), files.conf());
+                SavedModel best = new SavedModel(spec, norm, progress.bestParams, progress.bestState, cfg.toText());
+                if (classNames != null && classNames.size() == best.network().outputShape().size()) best.withClassNames(classNames);
+                best.save(new Path(dir, MODEL).toString(), files.conf());
             }
             reason = progress.stopReason != null ? progress.stopReason : TrialResult.COMPLETED;
         } catch (Exception | AssertionError | StackOverflowError | OutOfMemoryError e) {

@@ -39,18 +39,14 @@ public record ValidationSplit(CifarBlock train, CifarBlock validation, int[] tra
 
     /** The images at {@code indices}, in that order, as one block. */
     static CifarBlock gather(CifarBlock all, int[] indices) {
-        byte[] pixels = new byte[indices.length * CifarRecords.IMAGE_BYTES];
+        int size = all.imageBytes();
+        byte[] pixels = new byte[indices.length * size];
         byte[] labels = new byte[indices.length];
         for (int k = 0; k < indices.length; k++) {
             int i = indices[k];
             labels[k] = (byte) all.label(i);
-            int at = k * CifarRecords.IMAGE_BYTES;
-            for (int c = 0; c < CifarRecords.CHANNELS; c++) {
-                for (int y = 0; y < CifarRecords.HEIGHT; y++) {
-                    for (int x = 0; x < CifarRecords.WIDTH; x++) pixels[at++] = (byte) all.pixel(i, c, y, x);
-                }
-            }
+            System.arraycopy(all.pixelArray(), i * size, pixels, k * size, size);
         }
-        return new CifarBlock(pixels, labels);
+        return new CifarBlock(pixels, labels, all.channels(), all.height(), all.width(), all.classes());
     }
 }

@@ -78,6 +78,31 @@ class HdfsJobsTest {
     }
 
     @Test
+    void anImageFolderOnHdfsTrainsBitwiseAsTheSameFolderOnLocalDisk(@TempDir java.nio.file.Path local) throws Exception {
+        java.nio.file.Path tree = dev.sparkcnn.kernels.data.TestImageFolders.build(
+                java.nio.file.Path.of("target", "test-data", "folder-3class-10"), 10, true);
+        String folder = hdfs("/data/folder-3class");
+        org.apache.hadoop.fs.FileSystem fs = new Path(folder).getFileSystem(HadoopTestCluster.conf());
+        fs.copyFromLocalFile(false, true, new Path(tree.toAbsolutePath().toUri()), new Path(folder));
+        java.nio.file.Path spec = local.resolve("tiny64.model");
+        Files.writeString(spec, "input 3x64x64\nconv filters=4 size=3 pad=1 stride=2 round=floor\nrelu\nmaxpool size=4\nfc units=3\n");
+        String[] common = {"--model", spec.toString(), "--epochs", "2", "--batch-size", "10", "--master", "local[2]", "--partitions", "2",
+                "--set", "data.shards=2", "--set", "augment=true"};
+        String run = hdfs("/runs/folder");
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--data", folder, "--out", run));
+        args.addAll(List.of(common));
+        String[] r = JobsTest.run(args.toArray(new String[0]));
+        assertEquals("0", r[0], r[2]);
+        assertTrue(readHdfs(run + "/summary.json").contains("\"classes\":[\"airplane\",\"cat\",\"ship\"]"), readHdfs(run + "/summary.json"));
+        java.nio.file.Path localRun = local.resolve("run");
+        args = new java.util.ArrayList<>(List.of("train", "--data", tree.toString(), "--out", localRun.toString()));
+        args.addAll(List.of(common));
+        r = JobsTest.run(args.toArray(new String[0]));
+        assertEquals("0", r[0], r[2]);
+        assertSameParameters(localRun.resolve("model.scnn").toUri().toString(), run + "/model.scnn");
+    }
+
+    @Test
     void sparkMlModelSavesAndLoadsOnHdfs() {
         SavedModel saved = SavedModel.load(reference().resolve("model.scnn").toUri().toString(), HadoopTestCluster.conf());
         String path = hdfs("/models/cnn-ml");

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A block of CIFAR-10 images held compactly in memory: the raw uint8 pixels of n images in one
- * array, labels in another. This is what a data partition caches (about 3 KB per image, a quarter
+ * A block of images held compactly in memory: the raw uint8 pixels of n images of one shape
+ * (C x H x W; CIFAR-10's 3x32x32 unless given) in one array, labels (0..classes-1, at most 256
+ * classes) in another. The name is historical: any source (CIFAR-10/100, image folders, tables)
+ * yields these blocks, decoded to the model's input shape. This is what a data partition caches (about 3 KB per image, a quarter
  * of the float form); images are normalised into float only when a batch is filled, by
  * {@link #toFloat}, which allocates nothing.
  *
@@ -26,27 +28,83 @@ public final class CifarBlock implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** Most classes a block holds: labels are one unsigned byte. */
+    public static final int MAX_CLASSES = 256;
+
     private final byte[] pixels;
     private final byte[] labels;
+    private final int channels, height, width, classes, imageBytes;
 
     /**
      * Wraps (does not copy) pixel and label arrays: {@code pixels.length == labels.length * 3072},
      * every label in 0..9.
      */
     public CifarBlock(byte[] pixels, byte[] labels) {
-        if ((long) labels.length * CifarRecords.IMAGE_BYTES != pixels.length) {
+        this(pixels, labels, CifarRecords.CHANNELS, CifarRecords.HEIGHT, CifarRecords.WIDTH, CifarRecords.CLASSES);
+    }
+
+    /**
+     * Wraps (does not copy) images of shape {@code channels x height x width}, CHW each, with labels
+     * read as unsigned bytes in {@code 0..classes-1}.
+     */
+    public CifarBlock(byte[] pixels, byte[] labels, int channels, int height, int width, int classes) {
+        if (channels <= 0 || height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("image shape " + channels + "x" + height + "x" + width + " is not positive");
+        }
+        if (classes < 1 || classes > MAX_CLASSES) {
+            throw new IllegalArgumentException(classes + " classes: a block holds 1.." + MAX_CLASSES);
+        }
+        long image = (long) channels * height * width;
+        if ((long) labels.length * image != pixels.length) {
             throw new IllegalArgumentException("a block of " + labels.length + " labels needs "
-                    + ((long) labels.length * CifarRecords.IMAGE_BYTES) + " pixel bytes (3072 per image) but got "
-                    + pixels.length);
+                    + ((long) labels.length * image) + " pixel bytes (" + image + " per image, " + channels + "x" + height + "x"
+                    + width + ") but got " + pixels.length);
         }
         for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= CifarRecords.CLASSES) {
-                throw new IllegalArgumentException("label of image " + i + " is " + labels[i]
-                        + " but must be a CIFAR-10 class in 0..9");
+            if ((labels[i] & 0xff) >= classes) {
+                throw new IllegalArgumentException("label of image " + i + " is " + (labels[i] & 0xff)
+                        + " but must be a class in 0.." + (classes - 1));
             }
         }
         this.pixels = pixels;
         this.labels = labels;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.classes = classes;
+        this.imageBytes = (int) image;
+    }
+
+    /** An empty block of this block's shape and class count. */
+    public CifarBlock emptyLike() {
+        return new CifarBlock(new byte[0], new byte[0], channels, height, width, classes);
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    /** Number of classes the labels index. */
+    public int classes() {
+        return classes;
+    }
+
+    /** Bytes of one image: C x H x W. */
+    public int imageBytes() {
+        return imageBytes;
+    }
+
+    /** The raw pixels (not a copy): (n, C, H, W) uint8. */
+    public byte[] pixelArray() {
+        return pixels;
     }
 
     /** Reads and validates one CIFAR-10 binary file. */
@@ -102,22 +160,27 @@ public final class CifarBlock implements Serializable {
     /** One block holding the images of all {@code blocks}, in order. */
     public static CifarBlock concat(List<CifarBlock> blocks) {
         long n = 0;
+        CifarBlock first = blocks.get(0);
         for (CifarBlock b : blocks) {
             n += b.size();
+            if (b.channels != first.channels || b.height != first.height || b.width != first.width || b.classes != first.classes) {
+                throw new IllegalArgumentException("cannot join blocks of " + first.shapeText() + " and " + b.shapeText());
+            }
         }
-        if (n * CifarRecords.IMAGE_BYTES > Integer.MAX_VALUE - 8) {
+        int image = first.imageBytes;
+        if (n * image > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(n + " images do not fit in one block (at most "
-                    + ((Integer.MAX_VALUE - 8) / CifarRecords.IMAGE_BYTES) + "); split the data into more partitions");
+                    + ((Integer.MAX_VALUE - 8) / image) + "); split the data into more partitions");
         }
-        byte[] pixels = new byte[(int) n * CifarRecords.IMAGE_BYTES];
+        byte[] pixels = new byte[(int) n * image];
         byte[] labels = new byte[(int) n];
         int at = 0;
         for (CifarBlock b : blocks) {
-            System.arraycopy(b.pixels, 0, pixels, at * CifarRecords.IMAGE_BYTES, b.pixels.length);
+            System.arraycopy(b.pixels, 0, pixels, at * image, b.pixels.length);
             System.arraycopy(b.labels, 0, labels, at, b.labels.length);
             at += b.size();
         }
-        return new CifarBlock(pixels, labels);
+        return new CifarBlock(pixels, labels, first.channels, first.height, first.width, first.classes);
     }
 
     /** A copy of images {@code [from, to)} as a block of their own (e.g. one partition's share). */
@@ -126,9 +189,9 @@ public final class CifarBlock implements Serializable {
             throw new IllegalArgumentException("slice [" + from + ", " + to + ") is outside the block's "
                     + size() + " images");
         }
-        byte[] p = java.util.Arrays.copyOfRange(pixels, from * CifarRecords.IMAGE_BYTES, to * CifarRecords.IMAGE_BYTES);
+        byte[] p = java.util.Arrays.copyOfRange(pixels, from * imageBytes, to * imageBytes);
         byte[] l = java.util.Arrays.copyOfRange(labels, from, to);
-        return new CifarBlock(p, l);
+        return new CifarBlock(p, l, channels, height, width, classes);
     }
 
     /** Number of images. */
@@ -136,29 +199,29 @@ public final class CifarBlock implements Serializable {
         return labels.length;
     }
 
-    /** Label (0..9) of image {@code i}. */
+    /** Label (0..classes-1) of image {@code i}. */
     public int label(int i) {
-        return labels[i];
+        return labels[i] & 0xff;
     }
 
     /** Copies the labels of images {@code [from, from+count)} into {@code dst[dstOff, dstOff+count)}, as the loss wants them. */
     public void copyLabels(int from, int count, int[] dst, int dstOff) {
         checkRange(from, count);
         for (int k = 0; k < count; k++) {
-            dst[dstOff + k] = labels[from + k];
+            dst[dstOff + k] = labels[from + k] & 0xff;
         }
     }
 
     /** Pixel value 0..255 of image {@code i}, channel {@code c} (0 red, 1 green, 2 blue), row {@code y}, column {@code x}. */
     public int pixel(int i, int c, int y, int x) {
-        return pixels[i * CifarRecords.IMAGE_BYTES + c * CifarRecords.PLANE_BYTES + y * CifarRecords.WIDTH + x] & 0xff;
+        return pixels[i * imageBytes + (c * height + y) * width + x] & 0xff;
     }
 
     /** Images per class: element k is the number of images labelled k. */
     public int[] labelCounts() {
-        int[] counts = new int[CifarRecords.CLASSES];
+        int[] counts = new int[classes];
         for (byte l : labels) {
-            counts[l]++;
+            counts[l & 0xff]++;
         }
         return counts;
     }
@@ -172,23 +235,23 @@ public final class CifarBlock implements Serializable {
         if (i < 0 || i >= size()) {
             throw new IllegalArgumentException("image index " + i + " is outside the block's " + size() + " images");
         }
-        if (dstOff < 0 || (long) dstOff + CifarRecords.IMAGE_BYTES > dst.length) {
+        if (dstOff < 0 || (long) dstOff + imageBytes > dst.length) {
             throw new IllegalArgumentException("an image needs 3072 floats from offset " + dstOff
                     + " but the destination has " + dst.length);
         }
         if ((mean == null) != (std == null)
-                || (mean != null && (mean.length < CifarRecords.CHANNELS || std.length < CifarRecords.CHANNELS))) {
+                || (mean != null && (mean.length < channels || std.length < channels))) {
             throw new IllegalArgumentException("normalisation needs a mean and a std of 3 values (R, G, B), "
                     + "or both null for pixel/255; got mean " + describe(mean) + " and std " + describe(std));
         }
-        int src = i * CifarRecords.IMAGE_BYTES;
-        for (int c = 0; c < CifarRecords.CHANNELS; c++) {
+        int src = i * imageBytes;
+        for (int c = 0; c < channels; c++) {
             // (p/255 - mean)/std folded into one multiply-add per pixel
             double scale = mean == null ? 1.0 / 255.0 : 1.0 / (255.0 * std[c]);
             double shift = mean == null ? 0.0 : -mean[c] / (double) std[c];
-            int s = src + c * CifarRecords.PLANE_BYTES;
-            int d = dstOff + c * CifarRecords.PLANE_BYTES;
-            for (int k = 0; k < CifarRecords.PLANE_BYTES; k++) {
+            int s = src + c * (height * width);
+            int d = dstOff + c * (height * width);
+            for (int k = 0; k < (height * width); k++) {
                 dst[d + k] = (float) ((pixels[s + k] & 0xff) * scale + shift);
             }
         }
@@ -201,7 +264,7 @@ public final class CifarBlock implements Serializable {
     public void toFloat(int from, int count, float[] dst, int dstOff, float[] mean, float[] std) {
         checkRange(from, count);
         for (int k = 0; k < count; k++) {
-            toFloat(from + k, dst, dstOff + k * CifarRecords.IMAGE_BYTES, mean, std);
+            toFloat(from + k, dst, dstOff + k * imageBytes, mean, std);
         }
     }
 
@@ -214,13 +277,13 @@ public final class CifarBlock implements Serializable {
         if (size() == 0) {
             throw new IllegalStateException("channel statistics of an empty block are undefined");
         }
-        long[] sum = new long[CifarRecords.CHANNELS];
-        long[] sumSq = new long[CifarRecords.CHANNELS];
+        long[] sum = new long[channels];
+        long[] sumSq = new long[channels];
         for (int i = 0; i < size(); i++) {
-            for (int c = 0; c < CifarRecords.CHANNELS; c++) {
-                int s = i * CifarRecords.IMAGE_BYTES + c * CifarRecords.PLANE_BYTES;
+            for (int c = 0; c < channels; c++) {
+                int s = i * imageBytes + c * (height * width);
                 long a = 0, q = 0;
-                for (int k = 0; k < CifarRecords.PLANE_BYTES; k++) {
+                for (int k = 0; k < (height * width); k++) {
                     int p = pixels[s + k] & 0xff;
                     a += p;
                     q += p * p;
@@ -229,10 +292,10 @@ public final class CifarBlock implements Serializable {
                 sumSq[c] += q;
             }
         }
-        double count = (double) size() * CifarRecords.PLANE_BYTES;
-        double[] mean = new double[CifarRecords.CHANNELS];
-        double[] std = new double[CifarRecords.CHANNELS];
-        for (int c = 0; c < CifarRecords.CHANNELS; c++) {
+        double count = (double) size() * (height * width);
+        double[] mean = new double[channels];
+        double[] std = new double[channels];
+        for (int c = 0; c < channels; c++) {
             double m = sum[c] / count;
             double var = Math.max(0.0, sumSq[c] / count - m * m);
             mean[c] = m / 255.0;
@@ -264,8 +327,13 @@ public final class CifarBlock implements Serializable {
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "mean (%.4f, %.4f, %.4f) std (%.4f, %.4f, %.4f)",
-                    mean[0], mean[1], mean[2], std[0], std[1], std[2]);
+            StringBuilder m = new StringBuilder("mean ("), d = new StringBuilder(" std (");
+            for (int c = 0; c < mean.length; c++) {
+                String sep = c == 0 ? "" : ", ";
+                m.append(sep).append(String.format(java.util.Locale.ROOT, "%.4f", mean[c]));
+                d.append(sep).append(String.format(java.util.Locale.ROOT, "%.4f", std[c]));
+            }
+            return m + ")" + d + ")";
         }
     }
 
@@ -280,8 +348,13 @@ public final class CifarBlock implements Serializable {
         return v == null ? "null" : java.util.Arrays.toString(v);
     }
 
+    /** "3x32x32, 10 classes". */
+    public String shapeText() {
+        return channels + "x" + height + "x" + width + ", " + classes + " classes";
+    }
+
     @Override
     public String toString() {
-        return "CifarBlock(" + size() + " images)";
+        return "CifarBlock(" + size() + " images of " + shapeText() + ")";
     }
 }

@@ -133,7 +133,7 @@ public final class ModelSpec {
 
     /** Names of the specs packaged with the library. */
     public static List<String> shipped() {
-        return List.of("cifar-quick", "lenet5", "resnet20", "cifar-fcn");
+        return List.of("cifar-quick", "lenet5", "resnet20", "cifar-fcn", "images64");
     }
 
     public static ModelSpec parse(String text, String source) {
