@@ -7,7 +7,6 @@ import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.data.ShardLoader;
 import dev.sparkcnn.driver.data.ShardPlan;
 import dev.sparkcnn.kernels.data.CifarBlock;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -38,13 +37,17 @@ public final class SparkGradientSource implements GradientSource {
     private final String specText;
     private final int capacity, paramCount, stateCount, classes, partitions;
     private final ShardStep.Settings settings;
-    private final boolean stream;
+    private final GangScheduling.Resolution resolution;
+    private final long exchangeTimeoutMs;
     private long globalStep;
-    // exchange = stream: the running epoch job and its connection end
+    // exchange = stream: the endpoint on the driver's RpcEnv, and the running epoch's barrier job
     private StreamExchange exchange;
-    private Thread epochJob;
-    private volatile Throwable epochJobFailure;
-    private long epochOfJob = -1;
+    private EpochJob epochJob;
+    private static final java.util.concurrent.atomic.AtomicLong EPOCH_JOBS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One epoch's barrier job: the thread that waits for it, its job group, and its own failure. */
+    private record EpochJob(long epoch, String group, Thread thread, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+    }
 
     public SparkGradientSource(JavaSparkContext jsc, CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions) {
         this(jsc, train.records(), (plan, p) -> load(jsc, train, plan, p, "training shards"),
@@ -81,6 +84,9 @@ public final class SparkGradientSource implements GradientSource {
                     + " (partitions own whole shards); raise data.shards or lower partitions");
         }
         this.partitions = partitions;
+        this.resolution = GangScheduling.resolve(jsc, cfg, partitions);
+        this.exchangeTimeoutMs = cfg.getInt("exchange.timeout") * 1000L;
+        org.slf4j.LoggerFactory.getLogger(SparkGradientSource.class).info("exchange: {}", resolution);
         this.shards = train.load(plan, partitions);
         if (test != null) {
             ShardPlan testPlan = LocalGradientSource.Data.testPlan(testRecords, cfg.shards());
@@ -97,7 +103,6 @@ public final class SparkGradientSource implements GradientSource {
         stateCount = w.network().stateCount();
         classes = w.network().outputShape().size();
         Worker.release(w);
-        this.stream = cfg.get("exchange").equals("stream");
     }
 
     /** Reads the shards in the partitions that will own them, caches and materialises them (validating labels now). */
@@ -195,7 +200,7 @@ public final class SparkGradientSource implements GradientSource {
 
     @Override
     public StepResult step(float[] params, long epoch, int step, int steps) {
-        if (stream) return streamStep(params, epoch, step, steps);
+        if (resolution.stream()) return streamStep(params, epoch, step, steps);
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
@@ -216,15 +221,21 @@ public final class SparkGradientSource implements GradientSource {
         });
     }
 
+    /** What this run's exchange resolved to on this cluster ({@code stream} or {@code job}), and why. */
+    public GangScheduling.Resolution exchange() {
+        return resolution;
+    }
+
     /**
-     * exchange = stream: the first step of an epoch (or of a resumed run) launches one job whose
-     * tasks stay alive for the epoch; every step is then one round trip with each task.
+     * exchange = stream: the first step of an epoch (or of a resumed run) launches one barrier job
+     * whose tasks stay alive for the epoch; every step is then one round trip with each task.
      */
     private StepResult streamStep(float[] params, long epoch, int step, int steps) {
         try {
-            if (epochOfJob != epoch || epochJob == null) startEpochJob(epoch, step, steps);
+            if (epochJob == null || epochJob.epoch() != epoch) startEpochJob(epoch, steps);
             long t0 = System.nanoTime();
-            StepResult r = exchange.step(step, params, () -> epochJobFailure);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = epochJob.failure();
+            StepResult r = exchange.step(step, params, failure::get);
             r.jobNanos = System.nanoTime() - t0;
             globalStep++;
             if (step == steps - 1) finishEpochJob();
@@ -235,49 +246,59 @@ public final class SparkGradientSource implements GradientSource {
         }
     }
 
-    private void startEpochJob(long epoch, int firstStep, int steps) throws IOException {
+    private void startEpochJob(long epoch, int steps) {
         finishEpochJob();
-        String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
-        exchange = new StreamExchange(host, partitions);
-        StreamExchange.Endpoint ep = exchange.endpoint();
+        if (exchange == null) exchange = new StreamExchange(jsc, partitions, paramCount, stateCount, exchangeTimeoutMs);
+        // the group names the epoch and a counter, nothing secret: the UI shows it to anyone
+        String group = "spark-cnn-epoch-" + (epoch + 1) + "-job-" + EPOCH_JOBS.incrementAndGet();
+        StreamExchange.Endpoint ep = exchange.open(group);
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
-        JavaRDD<Shard> rdd = shards;
-        epochJobFailure = null;
-        epochOfJob = epoch;
-        String group = "spark-cnn-epoch-" + epoch + "-" + ep.token();
-        epochJob = new Thread(() -> {
-            try {
-                jsc.setJobGroup(group, "training epoch " + (epoch + 1) + " (streaming exchange)", true);
-                rdd.mapPartitions((Iterator<Shard> it) -> {
+        org.apache.spark.rdd.RDD<Shard> rdd = shards.rdd();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        scala.Function1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Integer>> serve =
+                (scala.Function1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Integer>> & java.io.Serializable) it -> {
                     List<Shard> mine = new ArrayList<>();
-                    it.forEachRemaining(mine::add);
-                    TaskContext tc = TaskContext.get();
-                    StreamExchange.serve(ep, tc.partitionId(), tc.attemptNumber(),
-                            (st, p) -> PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc));
-                    return java.util.Collections.<Integer>emptyIterator();
-                }).count();
-            } catch (Throwable t) {
-                epochJobFailure = t;
+                    scala.jdk.javaapi.CollectionConverters.asJava(it).forEachRemaining(mine::add);
+                    try {
+                        StreamExchange.serve(ep, (st, p) -> PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e.getMessage(), e);
+                    }
+                    return scala.collection.Iterator$.MODULE$.empty();
+                };
+        Thread t = new Thread(() -> {
+            try {
+                jsc.setJobGroup(group, "training epoch " + (epoch + 1) + " (streaming exchange, barrier stage)", true);
+                rdd.barrier().mapPartitions(serve, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).count();
+            } catch (Throwable e) {
+                failure.set(e);
             }
         }, "spark-cnn-epoch-job");
-        epochJob.setDaemon(true);
-        epochJob.start();
+        t.setDaemon(true);
+        epochJob = new EpochJob(epoch, group, t, failure);
+        t.start();
     }
 
+    /**
+     * Ends the running epoch job: the exchange tells its tasks the epoch is over, and a job that
+     * does not end within exchange.timeout (e.g. its tasks wait for slots) is cancelled.
+     */
     private void finishEpochJob() {
-        if (exchange == null) return;
+        if (epochJob == null) return;
+        EpochJob job = epochJob;
+        epochJob = null;
         exchange.finish();
         try {
-            epochJob.join(60_000);
+            job.thread().join(exchangeTimeoutMs);
+            if (job.thread().isAlive()) {
+                jsc.cancelJobGroup(job.group());
+                job.thread().join(exchangeTimeoutMs);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        exchange.close();
-        exchange = null;
-        epochJob = null;
-        epochOfJob = -1;
     }
 
     private static StepResult mergeInOrder(List<StepResult> parts) {
@@ -320,6 +341,8 @@ public final class SparkGradientSource implements GradientSource {
     @Override
     public void close() {
         finishEpochJob();
+        if (exchange != null) exchange.close();
+        exchange = null;
         shards.unpersist(false);
         if (testShards != null) testShards.unpersist(false);
     }
