@@ -271,7 +271,10 @@ public final class SparkGradientSource implements GradientSource {
         Thread t = new Thread(() -> {
             try {
                 jsc.setJobGroup(group, "training epoch " + (epoch + 1) + " (streaming exchange, barrier stage)", true);
-                rdd.barrier().mapPartitions(serve, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).count();
+                // the barrier stage ends in a (empty) shuffle: Spark retries a failed barrier shuffle-map stage as a
+                // whole, while a failed barrier result stage would abort the job
+                scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
+                JavaRDD.fromRDD(rdd.barrier().mapPartitions(serve, false, tag), tag).repartition(1).count();
             } catch (Throwable e) {
                 failure.set(e);
             }

@@ -482,8 +482,9 @@ final class StreamExchange implements AutoCloseable {
         RpcEndpointRef ref = env.setupEndpointRef(RpcAddress.apply(ep.host(), ep.port()), ep.name());
         RpcTimeout timeout = new RpcTimeout(scala.concurrent.duration.FiniteDuration.apply(ep.timeoutMs(), TimeUnit.MILLISECONDS),
                 "exchange.timeout");
-        ByteBuffer join = header(ep, tc, JOIN, HEADER);
-        byte[] message = join.array();
+        int partition = tc.partitionId(), stageAttempt = tc.stageAttemptNumber(), attempt = tc.attemptNumber();
+        long taskId = tc.taskAttemptId();
+        byte[] message = join(ep.session(), partition, stageAttempt, attempt, taskId);
         while (true) {
             byte[] reply = ask(ref, message, timeout, tc, ep);
             if (reply.length == 1 && reply[0] == DONE) return;
@@ -508,21 +509,30 @@ final class StreamExchange implements AutoCloseable {
                 throw new IllegalStateException("a step computed " + r.grad.length + " gradients and " + r.stats.length
                         + " statistics; the exchange expects " + ep.paramCount() + " and " + ep.stateCount());
             }
-            int length = HEADER + 4 + 8 + 5 * 8 + 4 * ep.paramCount() + 4 * ep.stateCount();
-            ByteBuffer out = header(ep, tc, RESULT, length);
-            out.putInt(step).putDouble(r.loss).putLong(r.correct).putLong(r.count).putLong(r.groups)
-                    .putLong(r.computeNanos).putLong(r.fetchNanos);
-            out.asFloatBuffer().put(r.grad);
-            out.position(out.position() + 4 * r.grad.length);
-            out.asFloatBuffer().put(r.stats);
-            message = out.array();
+            message = result(ep.session(), partition, stageAttempt, attempt, taskId, step, r);
         }
     }
 
-    private static ByteBuffer header(Endpoint ep, TaskContext tc, byte kind, int length) {
+    /** A task's join message. */
+    static byte[] join(int session, int partition, int stageAttempt, int attempt, long taskId) {
+        return header(JOIN, HEADER, session, partition, stageAttempt, attempt, taskId).array();
+    }
+
+    /** A task's result message: exactly {@code paramCount} gradient sums and {@code stateCount} statistics. */
+    static byte[] result(int session, int partition, int stageAttempt, int attempt, long taskId, int step, StepResult r) {
+        int length = HEADER + 4 + 8 + 5 * 8 + 4 * r.grad.length + 4 * r.stats.length;
+        ByteBuffer out = header(RESULT, length, session, partition, stageAttempt, attempt, taskId);
+        out.putInt(step).putDouble(r.loss).putLong(r.correct).putLong(r.count).putLong(r.groups)
+                .putLong(r.computeNanos).putLong(r.fetchNanos);
+        out.asFloatBuffer().put(r.grad);
+        out.position(out.position() + 4 * r.grad.length);
+        out.asFloatBuffer().put(r.stats);
+        return out.array();
+    }
+
+    private static ByteBuffer header(byte kind, int length, int session, int partition, int stageAttempt, int attempt, long taskId) {
         ByteBuffer b = ByteBuffer.allocate(length);
-        b.putInt(MAGIC).put(kind).putInt(ep.session()).putInt(tc.partitionId()).putInt(tc.stageAttemptNumber())
-                .putInt(tc.attemptNumber()).putLong(tc.taskAttemptId());
+        b.putInt(MAGIC).put(kind).putInt(session).putInt(partition).putInt(stageAttempt).putInt(attempt).putLong(taskId);
         return b;
     }
 
