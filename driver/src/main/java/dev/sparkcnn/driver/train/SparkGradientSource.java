@@ -41,7 +41,7 @@ public final class SparkGradientSource implements GradientSource {
     private final long exchangeTimeoutMs;
     private long globalStep;
     // exchange = stream: the endpoint on the driver's RpcEnv, and the running epoch's barrier job
-    private StreamExchange exchange;
+    private volatile StreamExchange exchange;
     private EpochJob epochJob;
     private static final java.util.concurrent.atomic.AtomicLong EPOCH_JOBS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -219,6 +219,18 @@ public final class SparkGradientSource implements GradientSource {
             it.forEachRemaining(mine::add);
             return PartitionWork.average(spec, cap, mine, p, epoch, step, steps, localSteps, lr, weightDecay, s, pc, sc);
         });
+    }
+
+    /** The streaming exchange's endpoint name once the first epoch job started, else null (tests play hostile peers with it). */
+    String exchangeEndpoint() {
+        StreamExchange x = exchange;
+        return x == null ? null : x.name();
+    }
+
+    /** What the streaming exchange refused so far (tests). */
+    List<String> exchangeRefusals() {
+        StreamExchange x = exchange;
+        return x == null ? List.of() : x.refusals();
     }
 
     /** What this run's exchange resolved to on this cluster ({@code stream} or {@code job}), and why. */

@@ -153,6 +153,11 @@ final class StreamExchange implements AutoCloseable {
         return new Endpoint(a.host(), a.port(), name, session, paramCount, stateCount, timeoutMs);
     }
 
+    /** The endpoint's name on the driver's RpcEnv (not a secret: Spark's own authentication guards the RpcEnv). */
+    String name() {
+        return name;
+    }
+
     /** Messages refused so far, each with its reason (for tests and the log). */
     synchronized List<String> refusals() {
         return new ArrayList<>(refusals);
