@@ -35,11 +35,6 @@ public final class GangScheduling {
         }
     }
 
-    /** True when {@code cfg}'s exchange may run all partitions at once. */
-    public static boolean wanted(TrainConfig cfg) {
-        return !"job".equalsIgnoreCase(cfg.get("exchange"));
-    }
-
     /**
      * The refusal of dynamic allocation with an explicit {@code exchange = stream}, from the Spark settings
      * given to spark-submit ({@code key=value}), or null when the combination is fine ({@code auto} falls back).

@@ -27,6 +27,11 @@ import java.util.stream.IntStream;
  *
  * <p>A failed task is simply rerun by Spark: it recomputes the same sums from the same broadcast
  * parameters and the same shards, and only one attempt's result reaches the driver.
+ *
+ * <p>{@code exchange = stream} (what {@code auto} becomes where the cluster has a task slot per
+ * partition, see {@link GangScheduling}) replaces the job per step by one barrier job per epoch whose
+ * tasks exchange with the driver every step through {@link StreamExchange}; the sums and their order
+ * are the same, so are the parameters.
  */
 public final class SparkGradientSource implements GradientSource {
 
@@ -250,16 +255,16 @@ public final class SparkGradientSource implements GradientSource {
             StepResult r = exchange.step(step, params, failure::get);
             r.jobNanos = System.nanoTime() - t0;
             globalStep++;
-            if (step == steps - 1) finishEpochJob();
+            if (step == steps - 1) finishEpochJob(false);
             return r;
         } catch (IOException e) {
-            finishEpochJob();
+            finishEpochJob(true);
             throw new IllegalStateException("streaming exchange failed: " + e.getMessage(), e);
         }
     }
 
     private void startEpochJob(long epoch, int steps) {
-        finishEpochJob();
+        finishEpochJob(false);
         if (exchange == null) exchange = new StreamExchange(jsc, partitions, paramCount, stateCount, exchangeTimeoutMs);
         // the group names the epoch and a counter, nothing secret: the UI shows it to anyone
         String group = "spark-cnn-epoch-" + (epoch + 1) + "-job-" + EPOCH_JOBS.incrementAndGet();
@@ -298,13 +303,14 @@ public final class SparkGradientSource implements GradientSource {
 
     /**
      * Ends the running epoch job: the exchange tells its tasks the epoch is over, and a job that
-     * does not end within exchange.timeout (e.g. its tasks wait for slots) is cancelled.
+     * does not end within exchange.timeout (e.g. its tasks wait for slots), or whose step failed, is cancelled.
      */
-    private void finishEpochJob() {
+    private void finishEpochJob(boolean failed) {
         if (epochJob == null) return;
         EpochJob job = epochJob;
         epochJob = null;
         exchange.finish();
+        if (failed) jsc.cancelJobGroup(job.group());
         try {
             job.thread().join(exchangeTimeoutMs);
             if (job.thread().isAlive()) {
@@ -330,7 +336,7 @@ public final class SparkGradientSource implements GradientSource {
     @Override
     public EvalResult evaluate(float[] params, float[] state) {
         if (testShards == null) return null;
-        finishEpochJob();
+        finishEpochJob(false);
         Broadcast<float[]> bp = jsc.broadcast(params);
         Broadcast<float[]> bs = jsc.broadcast(state);
         String spec = specText;
@@ -349,13 +355,18 @@ public final class SparkGradientSource implements GradientSource {
     }
 
     @Override
+    public void release() {
+        finishEpochJob(false);
+    }
+
+    @Override
     public boolean hasTestSet() {
         return testShards != null;
     }
 
     @Override
     public void close() {
-        finishEpochJob();
+        finishEpochJob(false);
         if (exchange != null) exchange.close();
         exchange = null;
         shards.unpersist(false);
