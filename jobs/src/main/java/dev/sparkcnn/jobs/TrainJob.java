@@ -179,12 +179,6 @@ final class TrainJob implements Callable<Integer> {
                  MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, checkpoint != null)) {
                 GangScheduling.Resolution exchange = source.exchange();
                 System.out.println("exchange: " + exchange);
-                Map<String, Object> run = new LinkedHashMap<>();
-                run.put("type", "run");
-                run.put("exchange", exchange.exchange());
-                run.put("exchange_reason", exchange.reason());
-                metrics.write(run);
-                if (checkpoint == null) CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, null, exchange), hadoop);
                 CheckpointStore store = new CheckpointStore(checkpoints.toString(), hadoop, cfg.getInt("checkpoint.keep"));
                 Progress progress = new Progress(System.out, System.console() != null, cfg.getInt("log.every"), cfg.epochs(),
                         source.plan().stepsPerEpoch(cfg.batchSize()));
@@ -202,6 +196,14 @@ final class TrainJob implements Callable<Integer> {
                 } else if (resume) {
                     System.out.println("--resume: no checkpoint in " + store.location() + ", starting fresh");
                 }
+                // what the exchange became on this cluster, recorded once the checkpoint (if any) is restored: a refused
+                // resume leaves the run directory as it was
+                if (checkpoint == null) CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, null, exchange), hadoop);
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("type", "run");
+                run.put("exchange", exchange.exchange());
+                run.put("exchange_reason", exchange.reason());
+                metrics.write(run);
                 trainer.run();
                 SavedModel model = trainer.model();
                 model.save(new Path(outDir, SavedModel.FILE_NAME).toString(), hadoop);
