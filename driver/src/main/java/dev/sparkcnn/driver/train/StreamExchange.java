@@ -373,7 +373,7 @@ final class StreamExchange implements AutoCloseable {
     }
 
     private void refuse(Reply reply, String reason) {
-        refusals.add(reason);
+        if (refusals.size() < 1000) refusals.add(reason);   // bounded: a flood of hostile messages costs no memory
         LOG.warn("exchange {} refused a message: {}", name, reason);
         reply.fail(reason);
     }
@@ -440,7 +440,7 @@ final class StreamExchange implements AutoCloseable {
                 @Override
                 public BoxedUnit apply(Object x) {
                     synchronized (StreamExchange.this) {
-                        refusals.add("a one-way message (no reply expected)");
+                        if (refusals.size() < 1000) refusals.add("a one-way message (no reply expected)");
                     }
                     LOG.warn("exchange {} ignored a one-way message", name);
                     return BoxedUnit.UNIT;
