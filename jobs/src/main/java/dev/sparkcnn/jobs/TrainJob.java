@@ -178,7 +178,6 @@ final class TrainJob implements Callable<Integer> {
             try (SparkGradientSource source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
                  MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, checkpoint != null)) {
                 GangScheduling.Resolution exchange = source.exchange();
-                System.out.println("exchange: " + exchange);
                 CheckpointStore store = new CheckpointStore(checkpoints.toString(), hadoop, cfg.getInt("checkpoint.keep"));
                 Progress progress = new Progress(System.out, System.console() != null, cfg.getInt("log.every"), cfg.epochs(),
                         source.plan().stepsPerEpoch(cfg.batchSize()));
