@@ -84,6 +84,16 @@ class StreamExchangeTest {
     }
 
     @Test
+    void dynamicAllocationIsRefusedForAnExplicitStreamOnly() {
+        List<String> dynamic = List.of("spark.executor.memory=1g", "spark.dynamicAllocation.enabled = true");
+        String m = GangScheduling.dynamicAllocationConflict(config("stream", 1), dynamic);
+        assertTrue(m != null && m.startsWith("exchange = stream keeps all partitions' tasks running together for a whole epoch, "
+                + "which dynamic allocation cannot guarantee") && m.contains("use exchange = auto or job"), m);
+        assertEquals(null, GangScheduling.dynamicAllocationConflict(config("auto", 1), dynamic), "auto falls back instead");
+        assertEquals(null, GangScheduling.dynamicAllocationConflict(config("stream", 1), List.of("spark.executor.memory=1g")));
+    }
+
+    @Test
     void hostilePeersAreRefusedAndTrainingEndsWithTheCleanParameters() throws Exception {
         JavaSparkContext jsc = SparkTestContext.get();
         TrainConfig cfg = config("stream", 6);
