@@ -44,6 +44,10 @@ public final class SparkSetup {
                     : registrators + "," + Registrator.class.getName());
         }
         conf.setIfMissing("spark.kryoserializer.buffer.max", "256m");
+        // a barrier stage that cannot get its slots fails after 4 x 15 s, not Spark's default 40 x 15 s (GangScheduling
+        // checks the slots before the first epoch; this bounds the case of executors lost during the run)
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "4");
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "15s");
         return conf;
     }
 }

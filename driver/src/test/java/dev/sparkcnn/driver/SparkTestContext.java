@@ -28,4 +28,10 @@ public final class SparkTestContext {
         }
         return jsc;
     }
+
+    /** Stops the shared context, for a test that needs a context of its own (one per JVM); the next get() starts a new one. */
+    public static synchronized void stop() {
+        if (jsc != null) jsc.stop();
+        jsc = null;
+    }
 }

@@ -14,6 +14,7 @@ import dev.sparkcnn.driver.metrics.MetricsLog;
 import dev.sparkcnn.driver.model.SavedModel;
 import dev.sparkcnn.driver.train.EvalResult;
 import dev.sparkcnn.driver.train.SparkGradientSource;
+import dev.sparkcnn.driver.train.GangScheduling;
 import dev.sparkcnn.driver.train.TrainConfig;
 import dev.sparkcnn.driver.train.Trainer;
 import dev.sparkcnn.kernels.spec.ModelSpec;
@@ -173,14 +174,13 @@ final class TrainJob implements Callable<Integer> {
         }
         if (checkpoint == null) {
             fs.mkdirs(outDir);
-            CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, null), hadoop);
+            CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, null, null), hadoop);
         }
 
         long started = System.nanoTime();
         JavaSparkContext jsc = SparkContexts.start("spark-cnn train " + cfg.model(), spark.master, spark.conf);
         try {
             int p = cfg.getInt("partitions") > 0 ? cfg.getInt("partitions") : Math.min(jsc.defaultParallelism(), cfg.shards());
-            if (GangScheduling.needed(cfg)) GangScheduling.awaitSlots(jsc, p, cfg.get("exchange"));
             // the GEMM decides the speed by 10x (the Vector API module on or not): say which one computes here
             ImageTable table = null, testTable = null;
             List<String> classNames;
@@ -236,6 +236,7 @@ final class TrainJob implements Callable<Integer> {
             if (source.skipped() > 0) System.out.printf("skipped %,d unreadable images (data.skip.unreadable = true)%n", source.skipped());
             try (source;
                  MetricsLog metrics = new MetricsLog(new Path(outDir, "metrics.jsonl").toString(), hadoop, checkpoint != null)) {
+                GangScheduling.Resolution exchange = source.exchange();
                 CheckpointStore store = new CheckpointStore(checkpoints.toString(), hadoop, cfg.getInt("checkpoint.keep"));
                 Progress progress = new Progress(System.out, System.console() != null, cfg.getInt("log.every"), cfg.epochs(),
                         source.plan().stepsPerEpoch(cfg.batchSize()));
@@ -243,7 +244,7 @@ final class TrainJob implements Callable<Integer> {
                 if (checkpoint != null) {
                     trainer.restore(checkpoint, checkpointFile.toString());
                     // only now, with the checkpoint restored, does the run directory record the resumed settings
-                    CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, trainer), hadoop);
+                    CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, trainer, exchange), hadoop);
                     System.out.printf("resumed at step %d (epoch %d) from %s%n", trainer.globalStep(), trainer.epoch() + 1, checkpointFile);
                     long maxSteps = cfg.getLong("max.steps");
                     if (maxSteps > 0 && trainer.globalStep() >= maxSteps) {
@@ -253,6 +254,14 @@ final class TrainJob implements Callable<Integer> {
                 } else if (resume) {
                     System.out.println("--resume: no checkpoint in " + store.location() + ", starting fresh");
                 }
+                // what the exchange became on this cluster, recorded once the checkpoint (if any) is restored: a refused
+                // resume leaves the run directory as it was
+                if (checkpoint == null) CheckpointStore.writeAtomically(new Path(outDir, "config.conf"), configText(cfg, null, exchange), hadoop);
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("type", "run");
+                run.put("exchange", exchange.exchange());
+                run.put("exchange_reason", exchange.reason());
+                metrics.write(run);
                 trainer.run();
                 SavedModel model = trainer.model();
                 model.save(new Path(outDir, SavedModel.FILE_NAME).toString(), hadoop);
@@ -265,6 +274,8 @@ final class TrainJob implements Callable<Integer> {
                 summary.put("epochs", trainer.epoch());
                 summary.put("partitions", p);
                 summary.put("master", jsc.master());
+                summary.put("exchange", exchange.exchange());
+                summary.put("exchange_reason", exchange.reason());
                 summary.put("wall_seconds", wall);
                 summary.put("data_format", format);
                 summary.put("classes", classNames);
@@ -292,10 +303,12 @@ final class TrainJob implements Callable<Integer> {
         return 0;
     }
 
-    private static byte[] configText(TrainConfig cfg, Trainer resumed) {
+    private static byte[] configText(TrainConfig cfg, Trainer resumed, GangScheduling.Resolution exchange) {
         String head = resumed == null ? "# resolved configuration of this run\n"
                 : "# resolved configuration of this run (resumed at step " + resumed.globalStep() + ")\n";
-        return (head + cfg.toText()).getBytes(StandardCharsets.UTF_8);
+        // the exchange = auto decision is recorded as a comment: a resumed run decides again on its own cluster
+        String decided = exchange == null ? "" : "# exchange on this cluster: " + exchange + "\n";
+        return (head + decided + cfg.toText()).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The flags and --set assignments, in that order, onto {@code b}. */

@@ -19,13 +19,13 @@ import java.util.Map;
  * Spark-side figures of synchronous training, measured in one JVM, one configuration after the
  * other (never two at once):
  * <ol>
- *   <li>scaling: training images/s in local[1] (1 partition) and local[2] (2 partitions);</li>
- *   <li>per-step time per phase in local[2] at global batch 128 and 256: parameters out
+ *   <li>scaling: training images/s in local[1] (1 partition) and local[2] (2 partitions) at global batch 128 and 256;</li>
+ *   <li>per-step time per phase of each of those runs: parameters out
  *       (broadcast + fetch), compute (slowest partition), aggregate (the rest of the job:
  *       scheduling, result transfer, merge), update (optimizer on the driver).</li>
  * </ol>
  * <pre>
- *   java [module flags] -cp ... dev.sparkcnn.driver.bench.DriverBenchmark DATA_DIR [model] [steps]
+ *   java [module flags] -cp ... dev.sparkcnn.driver.bench.DriverBenchmark DATA_DIR [model] [steps] [exchanges, e.g. job,stream]
  * </pre>
  */
 public final class DriverBenchmark {
@@ -37,21 +37,22 @@ public final class DriverBenchmark {
         CifarFiles train = CifarFiles.resolve(data, CifarRecords.TRAIN_FILES, new org.apache.hadoop.conf.Configuration());
         System.out.printf(Locale.ROOT, "%s, %s, %d timed steps after 5 warm-up steps%n", model, train, steps);
 
-        for (String exchange : new String[] {"job", "stream"}) {
-            double one = run("local[1]", 1, model, train, 256, steps, exchange, null);
-            double two = run("local[2]", 2, model, train, 256, steps, exchange, null);
-            System.out.printf(Locale.ROOT, "exchange=%s scaling at batch 256: local[1] %.1f img/s, local[2] %.1f img/s: %.1f%% of twice local[1]%n%n",
-                    exchange, one, two, 100 * two / (2 * one));
-        }
-
-        for (String exchange : new String[] {"job", "stream"}) for (int batch : new int[] {128, 256}) {
-            List<Map<String, Object>> records = new ArrayList<>();
-            run("local[2]", 2, model, train, batch, steps, exchange, records);
-            double step = median(records, "ms_step"), out = median(records, "ms_params_out"), compute = median(records, "ms_compute"),
-                    agg = median(records, "ms_aggregate"), upd = median(records, "ms_update");
-            System.out.printf(Locale.ROOT, "exchange=%s local[2] batch %d: step %.1f ms = params out %.1f + compute %.1f + aggregate %.1f + update %.1f;"
-                            + " overhead (step - compute) %.1f ms = %.1f%% of the step%n",
-                    exchange, batch, step, out, compute, agg, upd, step - compute, 100 * (step - compute) / step);
+        String[] exchanges = args.length > 3 ? args[3].split(",") : new String[] {"job", "stream"};
+        for (String exchange : exchanges) for (int batch : new int[] {128, 256}) {
+            List<Map<String, Object>> ones = new ArrayList<>(), twos = new ArrayList<>();
+            double one = run("local[1]", 1, model, train, batch, steps, exchange, ones);
+            double two = run("local[2]", 2, model, train, batch, steps, exchange, twos);
+            System.out.printf(Locale.ROOT, "exchange=%s scaling at batch %d: local[1] %.1f img/s, local[2] %.1f img/s: %.1f%% of twice local[1]%n",
+                    exchange, batch, one, two, 100 * two / (2 * one));
+            for (List<Map<String, Object>> records : List.of(ones, twos)) {
+                double step = median(records, "ms_step"), out = median(records, "ms_params_out"), compute = median(records, "ms_compute"),
+                        agg = median(records, "ms_aggregate"), upd = median(records, "ms_update");
+                System.out.printf(Locale.ROOT, "exchange=%s %s batch %d: step %.1f ms = params out %.1f + compute %.1f + aggregate %.1f + update %.1f;"
+                                + " overhead (step - compute) %.1f ms = %.1f%% of the step%n",
+                        exchange, records == ones ? "local[1]" : "local[2]", batch, step, out, compute, agg, upd, step - compute,
+                        100 * (step - compute) / step);
+            }
+            System.out.println();
         }
     }
 

@@ -27,6 +27,10 @@ public interface GradientSource extends AutoCloseable {
 
     boolean hasTestSet();
 
+    /** Frees what the source holds between steps when a run stops (the streaming exchange's epoch job); a next step starts it again. */
+    default void release() {
+    }
+
     @Override
     void close();
 }

@@ -23,7 +23,7 @@ public final class ResumedConfig {
      * the checkpoint.
      */
     public static final Set<String> MAY_CHANGE = Set.of(
-            "partitions", "exchange", "checkpoint.every", "checkpoint.keep", "eval.every", "log.every", "max.steps");
+            "partitions", "exchange", "exchange.timeout", "checkpoint.every", "checkpoint.keep", "eval.every", "log.every", "max.steps");
 
     private ResumedConfig() {
     }

@@ -9,7 +9,6 @@ import dev.sparkcnn.driver.data.Shard;
 import dev.sparkcnn.driver.data.ShardLoader;
 import dev.sparkcnn.driver.data.ShardPlan;
 import dev.sparkcnn.kernels.data.CifarBlock;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -30,6 +29,11 @@ import java.util.stream.IntStream;
  *
  * <p>A failed task is simply rerun by Spark: it recomputes the same sums from the same broadcast
  * parameters and the same shards, and only one attempt's result reaches the driver.
+ *
+ * <p>{@code exchange = stream} (what {@code auto} becomes where the cluster has a task slot per
+ * partition, see {@link GangScheduling}) replaces the job per step by one barrier job per epoch whose
+ * tasks exchange with the driver every step through {@link StreamExchange}; the sums and their order
+ * are the same, so are the parameters.
  */
 public final class SparkGradientSource implements GradientSource {
 
@@ -40,14 +44,18 @@ public final class SparkGradientSource implements GradientSource {
     private final String specText;
     private final int capacity, paramCount, stateCount, classes, partitions;
     private final ShardStep.Settings settings;
-    private final boolean stream;
+    private final GangScheduling.Resolution resolution;
+    private final long exchangeTimeoutMs;
     private final long skipped;
     private long globalStep;
-    // exchange = stream: the running epoch job and its connection end
-    private StreamExchange exchange;
-    private Thread epochJob;
-    private volatile Throwable epochJobFailure;
-    private long epochOfJob = -1;
+    // exchange = stream: the endpoint on the driver's RpcEnv, and the running epoch's barrier job
+    private volatile StreamExchange exchange;
+    private EpochJob epochJob;
+    private static final java.util.concurrent.atomic.AtomicLong EPOCH_JOBS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One epoch's barrier job: the thread that waits for it, its job group, and its own failure. */
+    private record EpochJob(long epoch, String group, Thread thread, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+    }
 
     public SparkGradientSource(JavaSparkContext jsc, CifarFiles train, CifarFiles test, TrainConfig cfg, String specText, int partitions) {
         this(jsc, (ImageSource) train, test, cfg, specText, partitions);
@@ -109,6 +117,9 @@ public final class SparkGradientSource implements GradientSource {
                     + " (partitions own whole shards); raise data.shards or lower partitions");
         }
         this.partitions = partitions;
+        this.resolution = GangScheduling.resolve(jsc, cfg, partitions);
+        this.exchangeTimeoutMs = cfg.getInt("exchange.timeout") * 1000L;
+        org.slf4j.LoggerFactory.getLogger(SparkGradientSource.class).info("exchange: {}", resolution);
         this.shards = train.load(plan, partitions);
         if (test != null) {
             ShardPlan testPlan = LocalGradientSource.Data.testPlan(testRecords, cfg.shards());
@@ -126,7 +137,6 @@ public final class SparkGradientSource implements GradientSource {
         stateCount = w.network().stateCount();
         classes = w.network().outputShape().size();
         Worker.release(w);
-        this.stream = cfg.get("exchange").equals("stream");
     }
 
     /**
@@ -236,7 +246,7 @@ public final class SparkGradientSource implements GradientSource {
 
     @Override
     public StepResult step(float[] params, long epoch, int step, int steps) {
-        if (stream) return streamStep(params, epoch, step, steps);
+        if (resolution.stream()) return streamStep(params, epoch, step, steps);
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
@@ -257,68 +267,100 @@ public final class SparkGradientSource implements GradientSource {
         });
     }
 
+    /** The streaming exchange's endpoint name once the first epoch job started, else null (tests play hostile peers with it). */
+    String exchangeEndpoint() {
+        StreamExchange x = exchange;
+        return x == null ? null : x.name();
+    }
+
+    /** What the streaming exchange refused so far (tests). */
+    List<String> exchangeRefusals() {
+        StreamExchange x = exchange;
+        return x == null ? List.of() : x.refusals();
+    }
+
+    /** What this run's exchange resolved to on this cluster ({@code stream} or {@code job}), and why. */
+    public GangScheduling.Resolution exchange() {
+        return resolution;
+    }
+
     /**
-     * exchange = stream: the first step of an epoch (or of a resumed run) launches one job whose
-     * tasks stay alive for the epoch; every step is then one round trip with each task.
+     * exchange = stream: the first step of an epoch (or of a resumed run) launches one barrier job
+     * whose tasks stay alive for the epoch; every step is then one round trip with each task.
      */
     private StepResult streamStep(float[] params, long epoch, int step, int steps) {
         try {
-            if (epochOfJob != epoch || epochJob == null) startEpochJob(epoch, step, steps);
+            if (epochJob == null || epochJob.epoch() != epoch) startEpochJob(epoch, steps);
             long t0 = System.nanoTime();
-            StepResult r = exchange.step(step, params, () -> epochJobFailure);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = epochJob.failure();
+            StepResult r = exchange.step(step, params, failure::get);
             r.jobNanos = System.nanoTime() - t0;
             globalStep++;
-            if (step == steps - 1) finishEpochJob();
+            if (step == steps - 1) finishEpochJob(false);
             return r;
         } catch (IOException e) {
-            finishEpochJob();
+            finishEpochJob(true);
             throw new IllegalStateException("streaming exchange failed: " + e.getMessage(), e);
         }
     }
 
-    private void startEpochJob(long epoch, int firstStep, int steps) throws IOException {
-        finishEpochJob();
-        String host = jsc.getConf().get("spark.driver.host", "127.0.0.1");
-        exchange = new StreamExchange(host, partitions);
-        StreamExchange.Endpoint ep = exchange.endpoint();
+    private void startEpochJob(long epoch, int steps) {
+        finishEpochJob(false);
+        if (exchange == null) exchange = new StreamExchange(jsc, partitions, paramCount, stateCount, exchangeTimeoutMs);
+        // the group names the epoch and a counter, nothing secret: the UI shows it to anyone
+        String group = "spark-cnn-epoch-" + (epoch + 1) + "-job-" + EPOCH_JOBS.incrementAndGet();
+        StreamExchange.Endpoint ep = exchange.open(group);
         String spec = specText;
         int cap = capacity, pc = paramCount, sc = stateCount;
         ShardStep.Settings s = settings;
-        JavaRDD<Shard> rdd = shards;
-        epochJobFailure = null;
-        epochOfJob = epoch;
-        String group = "spark-cnn-epoch-" + epoch + "-" + ep.token();
-        epochJob = new Thread(() -> {
-            try {
-                jsc.setJobGroup(group, "training epoch " + (epoch + 1) + " (streaming exchange)", true);
-                rdd.mapPartitions((Iterator<Shard> it) -> {
+        org.apache.spark.rdd.RDD<Shard> rdd = shards.rdd();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        scala.Function1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Integer>> serve =
+                (scala.Function1<scala.collection.Iterator<Shard>, scala.collection.Iterator<Integer>> & java.io.Serializable) it -> {
                     List<Shard> mine = new ArrayList<>();
-                    it.forEachRemaining(mine::add);
-                    TaskContext tc = TaskContext.get();
-                    StreamExchange.serve(ep, tc.partitionId(), tc.attemptNumber(),
-                            (st, p) -> PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc));
-                    return java.util.Collections.<Integer>emptyIterator();
-                }).count();
-            } catch (Throwable t) {
-                epochJobFailure = t;
+                    scala.jdk.javaapi.CollectionConverters.asJava(it).forEachRemaining(mine::add);
+                    try {
+                        StreamExchange.serve(ep, (st, p) -> PartitionWork.step(spec, cap, mine.iterator(), p, epoch, st, steps, s, pc, sc));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e.getMessage(), e);
+                    }
+                    return scala.collection.Iterator$.MODULE$.empty();
+                };
+        Thread t = new Thread(() -> {
+            try {
+                jsc.setJobGroup(group, "training epoch " + (epoch + 1) + " (streaming exchange, barrier stage)", true);
+                // the barrier stage ends in a (empty) shuffle: Spark retries a failed barrier shuffle-map stage as a
+                // whole, while a failed barrier result stage would abort the job
+                scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
+                JavaRDD.fromRDD(rdd.barrier().mapPartitions(serve, false, tag), tag).repartition(1).count();
+            } catch (Throwable e) {
+                failure.set(e);
             }
         }, "spark-cnn-epoch-job");
-        epochJob.setDaemon(true);
-        epochJob.start();
+        t.setDaemon(true);
+        epochJob = new EpochJob(epoch, group, t, failure);
+        t.start();
     }
 
-    private void finishEpochJob() {
-        if (exchange == null) return;
+    /**
+     * Ends the running epoch job: the exchange tells its tasks the epoch is over, and a job that
+     * does not end within exchange.timeout (e.g. its tasks wait for slots), or whose step failed, is cancelled.
+     */
+    private void finishEpochJob(boolean failed) {
+        if (epochJob == null) return;
+        EpochJob job = epochJob;
+        epochJob = null;
         exchange.finish();
+        if (failed) jsc.cancelJobGroup(job.group());
         try {
-            epochJob.join(60_000);
+            job.thread().join(exchangeTimeoutMs);
+            if (job.thread().isAlive()) {
+                jsc.cancelJobGroup(job.group());
+                job.thread().join(exchangeTimeoutMs);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        exchange.close();
-        exchange = null;
-        epochJob = null;
-        epochOfJob = -1;
     }
 
     private static StepResult mergeInOrder(List<StepResult> parts) {
@@ -335,7 +377,7 @@ public final class SparkGradientSource implements GradientSource {
     @Override
     public EvalResult evaluate(float[] params, float[] state) {
         if (testShards == null) return null;
-        finishEpochJob();
+        finishEpochJob(false);
         Broadcast<float[]> bp = jsc.broadcast(params);
         Broadcast<float[]> bs = jsc.broadcast(state);
         String spec = specText;
@@ -354,13 +396,20 @@ public final class SparkGradientSource implements GradientSource {
     }
 
     @Override
+    public void release() {
+        finishEpochJob(false);
+    }
+
+    @Override
     public boolean hasTestSet() {
         return testShards != null;
     }
 
     @Override
     public void close() {
-        finishEpochJob();
+        finishEpochJob(false);
+        if (exchange != null) exchange.close();
+        exchange = null;
         shards.unpersist(false);
         if (testShards != null) testShards.unpersist(false);
     }

@@ -49,7 +49,11 @@ public final class TrainConfig implements Serializable {
         key("partitions", "0", "data partitions (0: the cluster's default parallelism, at most data.shards)");
         key("bn.momentum", "0.1", "batch-norm running statistics momentum");
         key("sync", "step", "step: synchronous gradient averaging every step; average: model averaging every average.every local steps");
-        key("exchange", "job", "job: one Spark job per step (fully fault-tolerant by Spark); stream: one long-lived job per epoch whose tasks exchange gradients with the driver every step (lower latency)");
+        key("exchange", "auto", "auto: stream where the cluster can run every partition at once (a barrier stage), else job; "
+                + "job: one Spark job per step; stream: one gang-scheduled job per epoch whose tasks exchange gradients with the "
+                + "driver every step over Spark's RPC (lower latency)");
+        key("exchange.timeout", "120", "exchange = stream: seconds any wait of the exchange may last (the cluster's task slots, "
+                + "a step's answers, the driver's next step) before the run fails with what it waited for");
         key("average.every", "1", "model averaging: local SGD steps between averages (tau)");
         key("checkpoint.every", "0", "checkpoint every N steps (0: at the end of every epoch)");
         key("checkpoint.keep", "2", "checkpoints to keep");
@@ -158,7 +162,7 @@ public final class TrainConfig implements Serializable {
     private static String validate(String key, String v, String source) {
         String where = source + ": " + key + " = " + v;
         switch (key) {
-            case "epochs": case "batch.size": case "data.shards": case "average.every": case "checkpoint.keep":
+            case "epochs": case "batch.size": case "data.shards": case "average.every": case "checkpoint.keep": case "exchange.timeout":
                 positiveInt(where, v);
                 break;
             case "partitions": case "checkpoint.every": case "eval.every": case "log.every": case "max.steps":
@@ -198,7 +202,7 @@ public final class TrainConfig implements Serializable {
             case "sync":
                 return oneOf(where, v, "step", "average");
             case "exchange":
-                return oneOf(where, v, "job", "stream");
+                return oneOf(where, v, "auto", "job", "stream");
             case "data.format":
                 return oneOf(where, v, "auto", "cifar10", "cifar100", "folder", "parquet");
             case "data.label":

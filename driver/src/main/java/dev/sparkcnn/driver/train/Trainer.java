@@ -228,6 +228,14 @@ public final class Trainer {
 
     /** Runs until the configured epochs (or max.steps) are done. */
     public void run() {
+        try {
+            runEpochs();
+        } finally {
+            source.release();   // e.g. max.steps inside an epoch: the streaming exchange's epoch job ends here
+        }
+    }
+
+    private void runEpochs() {
         long maxSteps = cfg.getLong("max.steps");
         long every = cfg.getLong("checkpoint.every");
         int evalEvery = cfg.getInt("eval.every");

@@ -65,7 +65,7 @@ class DistributedEquivalenceTest {
     void streamingExchangeGivesBitwiseTheParametersOfJobPerStep() {
         // 12 steps cross epoch boundaries (3 steps per epoch), so epoch jobs start and finish
         TrainConfig cfg = config(TrainingFixture.BN_DROPOUT, 12);
-        float[] job = run(TrainingFixture.spark(cfg, 4, null));
+        float[] job = run(TrainingFixture.spark(cfg.with("exchange", "job"), 4, null));
         float[] stream = run(TrainingFixture.spark(cfg.with("exchange", "stream"), 4, null));
         assertArrayEquals(job, stream);
     }

@@ -58,7 +58,7 @@ class ResumedConfigTest {
     @Test
     void everyKeyThatIsNotAboutExecutionCounts() {
         for (String key : TrainConfig.KEYS.keySet()) {
-            boolean execution = java.util.Set.of("partitions", "exchange", "checkpoint.every", "checkpoint.keep", "eval.every",
+            boolean execution = java.util.Set.of("partitions", "exchange", "exchange.timeout", "checkpoint.every", "checkpoint.keep", "eval.every",
                     "log.every", "max.steps").contains(key);
             assertEquals(!execution, ResumedConfig.affectsTraining(key), key);
         }

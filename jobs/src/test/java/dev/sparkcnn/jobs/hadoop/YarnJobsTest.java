@@ -192,7 +192,8 @@ class YarnJobsTest {
 
     @Test
     void gangScheduledExchangeWithFewerSlotsThanPartitionsStopsWithTheNumbers() {
-        // today's gang-scheduled exchange is exchange = stream (the barrier stage is on its way): 2 partitions, 1 executor
+        // an explicit exchange = stream (one barrier stage per epoch) on too few slots stops with the numbers (auto would fall
+        // back to a job per step): 2 partitions, 1 executor
         long t0 = System.nanoTime();
         HadoopTestCluster.Run r = deployCnn(Map.of(), 300, "train", "--master", "yarn", "--num-executors", "1", "--executor-memory", "512m",
                 "--config", CONFIG, "--data", hdfs(DATA), "--out", hdfs("/runs/yarn-gang"), "--partitions", "2", "--set", "exchange=stream");
