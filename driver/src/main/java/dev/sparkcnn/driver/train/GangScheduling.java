@@ -91,17 +91,37 @@ public final class GangScheduling {
     private record Slots(int slots, String how) {
     }
 
+    /** How many executors a master will bring ({@code -1}: unknown) and how long to wait for them. */
+    record Expectation(int executors, long waitMs) {
+    }
+
+    static Expectation expectation(String master, SparkConf conf, long timeoutMs) {
+        int requested = conf.getInt("spark.executor.instances", -1);
+        Matcher lc = LOCAL_CLUSTER.matcher(master);
+        if (lc.matches()) requested = Integer.parseInt(lc.group(1));
+        if (requested < 0 && master.startsWith("yarn")) requested = 2;   // Spark's default number of executors on YARN
+        if (requested < 0) {
+            // nothing says how many executors will come (a standalone master without spark.executor.instances): wait as
+            // long as Spark's own scheduler waits for resources to register before it schedules, not the whole exchange.timeout
+            return new Expectation(-1, Math.min(timeoutMs, conf.getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s")));
+        }
+        return new Expectation(requested, timeoutMs);
+    }
+
     /**
      * The task slots the cluster offers (Spark's own count, the one its barrier check uses), waiting up
      * to {@code waitMs} while executors register. Stops waiting as soon as the slots suffice, or when
-     * every requested executor has registered and they still fall short.
+     * every requested executor has registered and they still fall short. Where no number of executors is
+     * known (standalone without {@code spark.executor.instances}), waits at most Spark's
+     * {@code spark.scheduler.maxRegisteredResourcesWaitingTime} (30 s by default).
      */
     private static Slots awaitSlots(JavaSparkContext jsc, int partitions, long waitMs) {
         SparkConf conf = jsc.getConf();
         String master = jsc.master();
-        int requested = conf.getInt("spark.executor.instances", -1);
         Matcher lc = LOCAL_CLUSTER.matcher(master);
-        if (lc.matches()) requested = Integer.parseInt(lc.group(1));
+        Expectation expected = expectation(master, conf, waitMs);
+        int requested = expected.executors();
+        waitMs = expected.waitMs();
         long start = System.currentTimeMillis();
         int slots;
         int executors;
