@@ -63,28 +63,15 @@ public final class ImageDecoder implements Serializable {
     public void decode(byte[] bytes, String where, byte[] dst, int off) {
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new UnreadableImageException(where + " is not an image javax.imageio can read (PNG, JPEG, BMP, GIF)"
-                        + (bytes.length == 0 ? ": it is empty" : ""), null);
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                int w = reader.getWidth(0), h = reader.getHeight(0);   // from the header only
-                if (w <= 0 || h <= 0 || (long) w * h > maxPixels) {
-                    throw new DataException(String.format(Locale.ROOT, "%s declares %dx%d = %,d pixels, more than the cap of %,d "
-                            + "(data.max.pixels): refused before decoding (an image bomb?); shrink it, or raise the cap if it is genuine",
-                            where, w, h, (long) w * h, maxPixels));
-                }
-                img = reader.read(0);
-            } finally {
-                reader.dispose();
-            }
+            img = readChecked(in, where, maxPixels, "data.max.pixels");
         } catch (DataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new UnreadableImageException(where + " is not a readable image: " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new UnreadableImageException(where + " is not an image javax.imageio can read (PNG, JPEG, BMP, GIF)"
+                    + (bytes.length == 0 ? ": it is empty" : ""), null);
         }
         int w = img.getWidth(), h = img.getHeight();
         int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
@@ -149,5 +136,28 @@ public final class ImageDecoder implements Serializable {
 
     private static double clamp(double v, int max) {
         return v < 0 ? 0 : Math.min(v, max);
+    }
+
+    /**
+     * The first image of {@code in}, decoded only after the size its header declares has been checked
+     * against {@code maxPixels} (a DataException naming {@code where} and the setting {@code cap} otherwise);
+     * null when javax.imageio has no reader for it. Shared by every path that decodes a user's image.
+     */
+    public static BufferedImage readChecked(ImageInputStream in, String where, long maxPixels, String cap) throws IOException {
+        Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+        if (readers == null || !readers.hasNext()) return null;
+        ImageReader reader = readers.next();
+        try {
+            reader.setInput(in, true, true);
+            int w = reader.getWidth(0), h = reader.getHeight(0);   // from the header only
+            if (w <= 0 || h <= 0 || (long) w * h > maxPixels) {
+                throw new DataException(String.format(Locale.ROOT, "%s declares %dx%d = %,d pixels, more than the cap of %,d "
+                        + "(%s): refused before decoding (an image bomb?); shrink it, or raise the cap if it is genuine",
+                        where, w, h, (long) w * h, maxPixels, cap));
+            }
+            return reader.read(0);
+        } finally {
+            reader.dispose();
+        }
     }
 }

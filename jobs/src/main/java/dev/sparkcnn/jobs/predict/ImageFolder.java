@@ -3,13 +3,11 @@ package dev.sparkcnn.jobs.predict;
 import dev.sparkcnn.kernels.data.CifarRecords;
 
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -64,25 +62,13 @@ public final class ImageFolder {
         Path file = files.get(i);
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) throw new IllegalArgumentException(file + " is not a readable PNG or JPEG image");
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                int w = reader.getWidth(0), h = reader.getHeight(0);   // from the header only
-                if (w <= 0 || h <= 0 || (long) w * h > maxPixels) {
-                    throw new IllegalArgumentException(String.format(Locale.ROOT, "%s declares %dx%d = %,d pixels, more than the cap of %,d "
-                            + "(--max-image-pixels): refused before decoding; shrink it, or raise the cap if it is genuine",
-                            file, w, h, (long) w * h, maxPixels));
-                }
-                img = reader.read(0);
-            } catch (IOException | RuntimeException e) {
-                if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith(file.toString())) throw e;
-                throw new IllegalArgumentException(file + " is not a readable PNG or JPEG image: " + e.getMessage(), e);
-            } finally {
-                reader.dispose();
-            }
+            img = dev.sparkcnn.driver.data.ImageDecoder.readChecked(in, file.toString(), maxPixels, "--max-image-pixels");
+        } catch (dev.sparkcnn.driver.data.DataException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(file + " is not a readable PNG or JPEG image: " + e.getMessage(), e);
         }
+        if (img == null) throw new IllegalArgumentException(file + " is not a readable PNG or JPEG image");
         int w = img.getWidth(), h = img.getHeight();
         int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
         // the training decoder's size policy (centre crop to the aspect ratio, bilinear resize), so a model sees what it trained on
