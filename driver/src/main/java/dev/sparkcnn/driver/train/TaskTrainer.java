@@ -34,6 +34,12 @@ public final class TaskTrainer {
     public static final class SharedData implements AutoCloseable {
         final Broadcast<CifarBlock[]> blocks;
         final Normalization norm;
+        /**
+         * Names this data in the executors' cache. Not the broadcast's id: those restart at 0 with every
+         * SparkContext, so a later context in the same JVM (local mode, a test suite, a notebook) would find
+         * an earlier context's shards under the same id and train on them.
+         */
+        final String cacheKey = java.util.UUID.randomUUID().toString();
 
         private SharedData(Broadcast<CifarBlock[]> blocks, Normalization norm) {
             this.blocks = blocks;
@@ -67,7 +73,7 @@ public final class TaskTrainer {
         boolean diverged;
     }
 
-    // executors: the shards of the broadcast data, per (broadcast, data.shards); the newest two are kept
+    // executors: the shards of the broadcast data, per (SharedData.cacheKey, data.shards); the newest two are kept
     private static final Map<String, LocalGradientSource.Data> CACHE = new LinkedHashMap<>(4, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, LocalGradientSource.Data> eldest) {
@@ -135,11 +141,12 @@ public final class TaskTrainer {
         long maxSteps = cfg.getLong("max.steps");
         String cfgText = cfg.toText(), specText = spec.text();
         Broadcast<CifarBlock[]> blocks = data.blocks;
+        String dataKey = data.cacheKey;
         while (epoch < cfg.epochs() && (maxSteps == 0 || globalStep < maxSteps)) {
             Broadcast<byte[]> from = checkpoint == null ? null : jsc.broadcast(checkpoint);
             Outcome o;
             try {
-                o = jsc.parallelize(List.of(epoch), 1).map(e -> runEpoch(blocks, cfgText, specText, from)).collect().get(0);
+                o = jsc.parallelize(List.of(epoch), 1).map(e -> runEpoch(blocks, dataKey, cfgText, specText, from)).collect().get(0);
             } finally {
                 if (from != null) from.destroy();
             }
@@ -169,12 +176,12 @@ public final class TaskTrainer {
     }
 
     /** On an executor: one epoch from {@code from} (null: the start), with the trainer the driver would run. */
-    static Outcome runEpoch(Broadcast<CifarBlock[]> blocks, String cfgText, String specText, Broadcast<byte[]> from) {
+    static Outcome runEpoch(Broadcast<CifarBlock[]> blocks, String dataKey, String cfgText, String specText, Broadcast<byte[]> from) {
         Outcome o = new Outcome();
         try {
             TrainConfig cfg = TrainConfig.fromText(cfgText, "the run's config");
             ModelSpec spec = ModelSpec.parse(specText, "the run's model");
-            LocalGradientSource source = new LocalGradientSource(shards(blocks, cfg.shards()), cfg, specText, 1);
+            LocalGradientSource source = new LocalGradientSource(shards(blocks, dataKey, cfg.shards()), cfg, specText, 1);
             Trainer trainer = new Trainer(cfg, spec, source, source.normalization(), null, null, new Trainer.Listener() {
                 @Override
                 public void onStep(Map<String, Object> record) {
@@ -200,8 +207,8 @@ public final class TaskTrainer {
         return o;
     }
 
-    private static LocalGradientSource.Data shards(Broadcast<CifarBlock[]> blocks, int shards) {
-        String key = blocks.id() + "/" + shards;
+    static LocalGradientSource.Data shards(Broadcast<CifarBlock[]> blocks, String dataKey, int shards) {
+        String key = dataKey + "/" + shards;
         synchronized (CACHE) {
             LocalGradientSource.Data d = CACHE.get(key);
             if (d == null) {

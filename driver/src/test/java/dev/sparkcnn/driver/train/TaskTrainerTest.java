@@ -96,6 +96,33 @@ class TaskTrainerTest {
     }
 
     @Test
+    void aLaterSparkContextInTheSameJvmNeverTrainsOnAnEarlierContextsData() {
+        // Broadcast ids restart at 0 with every SparkContext; the executors' cache of decoded shards must not be keyed by
+        // them, or the second context's run finds the first one's shards (other images) under the same id. Measured
+        // before the fix: a sweep's trials in a test JVM that had run another sweep trained on that sweep's data.
+        TrainConfig cfg = config(1);
+        ModelSpec spec = TrainingFixture.spec(cfg.model());
+        LocalGradientSource src = new LocalGradientSource(LocalGradientSource.Data.of(train, test, 8), cfg, spec.text(), 1);
+        Trainer reference = new Trainer(cfg, spec, src, src.normalization(), null, null, null);
+        reference.run();
+        try {
+            SparkTestContext.stop();   // two fresh contexts, one after the other, as a test suite or a notebook makes them
+            try (TaskTrainer.SharedData other = TaskTrainer.SharedData.broadcast(SparkTestContext.get(), test, null)) {
+                new TaskTrainer(SparkTestContext.get(), other, cfg, spec, null, null).run();
+            }
+            SparkTestContext.stop();
+            try (TaskTrainer.SharedData data = TaskTrainer.SharedData.broadcast(SparkTestContext.get(), train, test)) {
+                assertEquals(0, data.blocks.id(), "the first broadcast of a fresh context, as in the earlier one");
+                TaskTrainer t = new TaskTrainer(SparkTestContext.get(), data, cfg, spec, null, null);
+                t.run();
+                assertArrayEquals(reference.params(), t.params(), "parameters trained on this context's data");
+            }
+        } finally {
+            SparkTestContext.stop();
+        }
+    }
+
+    @Test
     void aListenerEndsTheRunAfterAnEpoch() {
         TrainConfig cfg = config(4);
         Recorder r = new Recorder(2);
