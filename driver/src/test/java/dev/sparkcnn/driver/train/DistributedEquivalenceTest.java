@@ -26,21 +26,13 @@ class DistributedEquivalenceTest {
                 .set("eval.every", 0).build();
     }
 
-    private static float[] run(Trainer t) {
-        t.run();
-        float[] p = t.params(), s = t.state();
-        float[] all = java.util.Arrays.copyOf(p, p.length + s.length);
-        System.arraycopy(s, 0, all, p.length, s.length);
-        return all;
-    }
-
     @Test
     void sameSeedAndPartitioningGiveBitwiseIdenticalParameters() {
         TrainConfig cfg = config(TrainingFixture.BN_DROPOUT, 8);
-        float[] a = run(TrainingFixture.spark(cfg, 4, null));
-        float[] b = run(TrainingFixture.spark(cfg, 4, null));
+        float[] a = TrainingFixture.trained(TrainingFixture.spark(cfg, 4, null));
+        float[] b = TrainingFixture.trained(TrainingFixture.spark(cfg, 4, null));
         assertArrayEquals(a, b);
-        float[] c = run(TrainingFixture.spark(cfg.with("seed", 12), 4, null));
+        float[] c = TrainingFixture.trained(TrainingFixture.spark(cfg.with("seed", 12), 4, null));
         assertTrue(TrainingFixture.relativeDifference(a, c) > 1e-3, "another seed trains to other parameters");
     }
 
@@ -48,14 +40,14 @@ class DistributedEquivalenceTest {
     void modelAveragingWithOneLocalStepIsTheSynchronousStep() {
         TrainConfig sync = config("cifar-quick", 6).with("momentum", 0.9).with("weight.decay", 0);
         TrainConfig avg = sync.with("sync", "average").with("average.every", 1);
-        float[] a = run(TrainingFixture.spark(sync, 2, null));
-        float[] b = run(TrainingFixture.spark(avg, 2, null));
+        float[] a = TrainingFixture.trained(TrainingFixture.spark(sync, 2, null));
+        float[] b = TrainingFixture.trained(TrainingFixture.spark(avg, 2, null));
         double d = TrainingFixture.relativeDifference(a, b);
         assertTrue(d < 1e-3, "tau = 1 model averaging differs from synchronous SGD by " + d);
         // tau = 3 really averages models: same on Spark and in the local simulation of 2 partitions
         TrainConfig tau3 = sync.with("sync", "average").with("average.every", 3);
-        float[] c = run(TrainingFixture.spark(tau3, 2, null));
-        float[] ref = run(TrainingFixture.local(tau3, 2, null));
+        float[] c = TrainingFixture.trained(TrainingFixture.spark(tau3, 2, null));
+        float[] ref = TrainingFixture.trained(TrainingFixture.local(tau3, 2, null));
         assertTrue(TrainingFixture.relativeDifference(ref, c) < 1e-5);
         assertTrue(TrainingFixture.relativeDifference(a, c) > 1e-4, "tau = 3 is a different algorithm");
         assertEquals(a.length, c.length);
@@ -65,8 +57,8 @@ class DistributedEquivalenceTest {
     void streamingExchangeGivesBitwiseTheParametersOfJobPerStep() {
         // 12 steps cross epoch boundaries (3 steps per epoch), so epoch jobs start and finish
         TrainConfig cfg = config(TrainingFixture.BN_DROPOUT, 12);
-        float[] job = run(TrainingFixture.spark(cfg.with("exchange", "job"), 4, null));
-        float[] stream = run(TrainingFixture.spark(cfg.with("exchange", "stream"), 4, null));
+        float[] job = TrainingFixture.trained(TrainingFixture.spark(cfg.with("exchange", "job"), 4, null));
+        float[] stream = TrainingFixture.trained(TrainingFixture.spark(cfg.with("exchange", "stream"), 4, null));
         assertArrayEquals(job, stream);
     }
 }

@@ -55,14 +55,6 @@ class FolderTrainingTest {
                 .classNames(d.train().classNames());
     }
 
-    static float[] run(Trainer t) {
-        t.run();
-        float[] p = t.params(), s = t.state();
-        float[] all = java.util.Arrays.copyOf(p, p.length + s.length);
-        System.arraycopy(s, 0, all, p.length, s.length);
-        return all;
-    }
-
     @Test
     void samePartitioningIsBitwiseAndOneTwoFourPartitionsAgreeWithTheReference() {
         TrainConfig cfg = config(6);
@@ -70,10 +62,10 @@ class FolderTrainingTest {
         LocalGradientSource ref = new LocalGradientSource(LocalGradientSource.Data.load(d.train(), d.test(), cfg.shards(),
                 ModelSpec.parse(SPEC64, "spec").build().inputShape(), cfg.getLong("data.max.pixels"), new Configuration()),
                 cfg, SPEC64, 1);
-        float[] reference = run(new Trainer(cfg, ModelSpec.parse(SPEC64, "spec"), ref, ref.normalization(), null, null, null));
+        float[] reference = TrainingFixture.trained(new Trainer(cfg, ModelSpec.parse(SPEC64, "spec"), ref, ref.normalization(), null, null, null));
         for (int p : new int[] {1, 2, 4}) {
             Trainer first = spark(cfg, p, null);
-            float[] a = run(first), b = run(spark(cfg, p, null));
+            float[] a = TrainingFixture.trained(first), b = TrainingFixture.trained(spark(cfg, p, null));
             assertArrayEquals(a, b, p + " partitions, same seed: bitwise");
             double diff = TrainingFixture.relativeDifference(reference, a);
             System.out.printf("folder, 64x64: %d partitions vs single-process reference: relative difference %.2e%n", p, diff);
@@ -83,21 +75,21 @@ class FolderTrainingTest {
             assertEquals(List.of("airplane", "cat", "ship"), first.model().classNames());
             assertEquals(3, first.model().normalization().channels());
         }
-        float[] other = run(spark(cfg.with("seed", 6), 2, null));
+        float[] other = TrainingFixture.trained(spark(cfg.with("seed", 6), 2, null));
         assertTrue(TrainingFixture.relativeDifference(reference, other) > 1e-3, "another seed, other parameters");
     }
 
     @Test
     void resumeIsExact(@TempDir Path dir) {
         TrainConfig cfg = config(0);   // 3 epochs of 3 steps
-        float[] full = run(spark(cfg, 2, null));
+        float[] full = TrainingFixture.trained(spark(cfg, 2, null));
         CheckpointStore store = new CheckpointStore(dir.toString(), new Configuration(), 2);
         Trainer first = spark(cfg.with("max.steps", 4), 2, store);
-        run(first);
+        TrainingFixture.trained(first);
         assertEquals(4, first.globalStep());
         Trainer resumed = spark(cfg, 2, store);
         assertTrue(resumed.resume());
-        assertArrayEquals(full, run(resumed));
+        assertArrayEquals(full, TrainingFixture.trained(resumed));
     }
 
     @Test

@@ -68,4 +68,13 @@ final class TrainingFixture {
         }
         return diff / scale;
     }
+
+    /** Runs {@code t} to its end; its parameters followed by its batch-norm state, for bitwise comparisons. */
+    static float[] trained(Trainer t) {
+        t.run();
+        float[] p = t.params(), s = t.state();
+        float[] all = java.util.Arrays.copyOf(p, p.length + s.length);
+        System.arraycopy(s, 0, all, p.length, s.length);
+        return all;
+    }
 }
