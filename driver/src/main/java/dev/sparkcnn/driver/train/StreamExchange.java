@@ -405,32 +405,31 @@ final class StreamExchange implements AutoCloseable {
 
         @Override
         public PartialFunction<Object, BoxedUnit> receiveAndReply(RpcCallContext ctx) {
-            return new AbstractPartialFunction<>() {
+            return anyMessage(x -> handle(x, new Reply() {
                 @Override
-                public boolean isDefinedAt(Object x) {
-                    return true;
+                public void reply(byte[] message) {
+                    ctx.reply(message);
                 }
 
                 @Override
-                public BoxedUnit apply(Object x) {
-                    handle(x, new Reply() {
-                        @Override
-                        public void reply(byte[] message) {
-                            ctx.reply(message);
-                        }
-
-                        @Override
-                        public void fail(String reason) {
-                            ctx.sendFailure(new IllegalArgumentException("spark-cnn exchange: " + reason));
-                        }
-                    });
-                    return BoxedUnit.UNIT;
+                public void fail(String reason) {
+                    ctx.sendFailure(new IllegalArgumentException("spark-cnn exchange: " + reason));
                 }
-            };
+            }));
         }
 
         @Override
         public PartialFunction<Object, BoxedUnit> receive() {
+            return anyMessage(x -> {
+                synchronized (StreamExchange.this) {
+                    if (refusals.size() < 1000) refusals.add("a one-way message (no reply expected)");
+                }
+                LOG.warn("exchange {} ignored a one-way message", name);
+            });
+        }
+
+        /** A Scala partial function defined for every message (the handler itself refuses what it does not know). */
+        private static PartialFunction<Object, BoxedUnit> anyMessage(java.util.function.Consumer<Object> handler) {
             return new AbstractPartialFunction<>() {
                 @Override
                 public boolean isDefinedAt(Object x) {
@@ -439,10 +438,7 @@ final class StreamExchange implements AutoCloseable {
 
                 @Override
                 public BoxedUnit apply(Object x) {
-                    synchronized (StreamExchange.this) {
-                        if (refusals.size() < 1000) refusals.add("a one-way message (no reply expected)");
-                    }
-                    LOG.warn("exchange {} ignored a one-way message", name);
+                    handler.accept(x);
                     return BoxedUnit.UNIT;
                 }
             };
@@ -490,6 +486,7 @@ final class StreamExchange implements AutoCloseable {
         int partition = tc.partitionId(), stageAttempt = tc.stageAttemptNumber(), attempt = tc.attemptNumber();
         long taskId = tc.taskAttemptId();
         byte[] message = join(ep.session(), partition, stageAttempt, attempt, taskId);
+        float[] params = new float[ep.paramCount()];   // one buffer for every step's parameters (compute does not keep it)
         while (true) {
             byte[] reply = ask(ref, message, timeout, tc, ep);
             if (reply.length == 1 && reply[0] == DONE) return;
@@ -505,7 +502,6 @@ final class StreamExchange implements AutoCloseable {
             ByteBuffer in = ByteBuffer.wrap(reply);
             in.get();
             int step = in.getInt();
-            float[] params = new float[ep.paramCount()];
             in.asFloatBuffer().get(params);
             long fetch = System.nanoTime() - f0;
             StepResult r = work.compute(step, params);
