@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Every distinct convolution of a model, forward and backward, on the implicit-GEMM path and on
+ * Every distinct convolution of a model, forward, backward and the weight gradient alone, on the implicit-GEMM path and on
  * im2col + GEMM, alternating in one JVM; prints the best of several rounds (the machine is shared:
  * the minimum is the figure least disturbed by others) and GFLOP/s.
  *
@@ -35,8 +35,8 @@ public final class ConvBenchmark {
         Gemm gemm = Gemms.createVector();
         int vl = gemm.implicitGemm().vectorLength();
         System.out.printf(Locale.ROOT, "%s, batch %d, best of %d rounds, ms per batch (GFLOP/s)%n", model, batch, rounds);
-        System.out.printf(Locale.ROOT, "%-40s %-64s %22s %22s %22s %22s%n", "conv", "paths", "fwd im2col", "fwd direct",
-                "bwd im2col", "bwd direct");
+        System.out.printf(Locale.ROOT, "%-40s %-64s %22s %22s %22s %22s %22s %22s%n", "conv", "paths", "fwd im2col", "fwd direct",
+                "bwd im2col", "bwd direct", "dW im2col", "dW direct");
         // pass 0 warms the JIT up on every convolution (the first ones measured otherwise pay for the
         // compilation of all kernels); pass 1 prints
         for (int pass = 0; pass < 2; pass++) {
@@ -59,12 +59,12 @@ public final class ConvBenchmark {
             float[] dx = conv.inputShape().equals(net.inputShape()) ? null : new float[x.length];
             Context[] ctxs = {new Context(gemm, null), new Context(gemm, gemm.implicitGemm())};
             Object[] works = new Object[2];
-            double[][] best = new double[2][2];
+            double[][] best = new double[2][3];
             for (int v = 0; v < 2; v++) {
                 ctxs[v].params = params;
                 ctxs[v].grads = new float[params.length];
                 works[v] = conv.allocate(batch);
-                best[v][0] = best[v][1] = Double.MAX_VALUE;
+                best[v][0] = best[v][1] = best[v][2] = Double.MAX_VALUE;
             }
             for (int round = 0; round < rounds + 2; round++) {
                 for (int v = 0; v < 2; v++) {
@@ -74,19 +74,24 @@ public final class ConvBenchmark {
                     long t1 = System.nanoTime();
                     for (int i = 0; i < reps; i++) conv.backward(ctxs[v], works[v], x, y, dy, dx, batch);
                     long t2 = System.nanoTime();
+                    // the weight gradient alone (and db): backward without an input gradient
+                    for (int i = 0; i < reps; i++) conv.backward(ctxs[v], works[v], x, y, dy, null, batch);
+                    long t3 = System.nanoTime();
                     if (round >= 2) {
                         best[v][0] = Math.min(best[v][0], (t1 - t0) / 1e6 / reps);
                         best[v][1] = Math.min(best[v][1], (t2 - t1) / 1e6 / reps);
+                        best[v][2] = Math.min(best[v][2], (t3 - t2) / 1e6 / reps);
                     }
                 }
             }
             if (!print) return;
             double f = conv.forwardFlops() * (double) batch / 1e6;
             double bf = (dx == null ? 1 : 2) * f;
-            System.out.printf(Locale.ROOT, "%-40s %-64s %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)%n",
+            System.out.printf(Locale.ROOT, "%-40s %-64s %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)   %10.2f (%6.1f)%n",
                     conv.inputShape() + " " + conv.describe(), conv.paths(vl),
                     best[0][0], f / best[0][0], best[1][0], f / best[1][0],
-                    best[0][1], bf / best[0][1], best[1][1], bf / best[1][1]);
+                    best[0][1], bf / best[0][1], best[1][1], bf / best[1][1],
+                    best[0][2], f / best[0][2], best[1][2], f / best[1][2]);
         }
     }
 

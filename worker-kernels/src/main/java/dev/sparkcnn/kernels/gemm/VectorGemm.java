@@ -97,8 +97,8 @@ public final class VectorGemm implements Gemm {
     /** The convolution kernels without im2col, on the same species. */
     private final ImplicitGemm implicit = new VectorImplicitGemm();
 
-    /** The species every Vector-API kernel of this package uses (one JVM, one width). */
-    static VectorSpecies<Float> species() {
+    /** The species every Vector-API kernel uses (one JVM, one width; the layers' passes too). */
+    public static VectorSpecies<Float> species() {
         String bits = System.getProperty(BITS_PROPERTY);
         if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
         switch (bits.trim()) {

@@ -22,9 +22,9 @@ import java.util.Arrays;
  *
  * <h2>Speed</h2>
  * Work goes one (group, channel) slice at a time (at most a few tens of KB, so the later passes
- * read it from L1), and sums run in 8 independent float chains per image plane, added into a
- * double per plane: one chain of dependent double adds costs 4 cycles per element and was most
- * of this layer's time. The normalised input xhat is not stored: backward recomputes it from x
+ * read it from L1), and sums run in independent float chains per image plane (vector lanes on
+ * contexts with Vector-API kernels, {@link Passes}), added into a double per plane: one chain of
+ * dependent double adds costs 4 cycles per element and was most of this layer's time. The normalised input xhat is not stored: backward recomputes it from x
  * and the saved mean and 1/std. A residual block fuses its ReLU and its shortcut addition into
  * the normalisation ({@link #forward(Context, Object, float[], float[], int, float[], boolean)})
  * and the ReLU's mask into the backward pass.
@@ -111,7 +111,7 @@ public final class BatchNorm extends Layer {
                 wk.mean[c] = ctx.state[mean + c];
                 wk.invStd[c] = inv;
                 float scale = p[gamma + c] * inv, shift = p[beta + c] - ctx.state[mean + c] * scale;
-                for (int i = 0; i < n; i++) normalise(x, y, i * size + c * spatial, spatial, scale, shift, residual, relu);
+                for (int i = 0; i < n; i++) ctx.passes.normalise(x, y, i * size + c * spatial, spatial, scale, shift, residual, relu);
             }
             return;
         }
@@ -121,13 +121,13 @@ public final class BatchNorm extends Layer {
             long count = (long) (s1 - s0) * spatial;
             for (int c = 0; c < channels; c++) {
                 double sum = 0;
-                for (int i = s0; i < s1; i++) sum += Reductions.sum(x, i * size + c * spatial, spatial);
+                for (int i = s0; i < s1; i++) sum += ctx.passes.sum(x, i * size + c * spatial, spatial);
                 double mean = sum / count;
                 float m = (float) mean;
                 // second pass over the same slice (now in cache): the sum of squared deviations,
                 // exact where sum(x^2) - n*mean^2 would cancel
                 double sq = 0;
-                for (int i = s0; i < s1; i++) sq += Reductions.squaredDeviations(x, i * size + c * spatial, spatial, m);
+                for (int i = s0; i < s1; i++) sq += ctx.passes.squaredDeviations(x, i * size + c * spatial, spatial, m);
                 // mean was rounded to float for the pass: correct for the offset (sum of (x - m) = sum - count*m)
                 double offset = sum - count * (double) m;
                 sq -= offset * offset / count;
@@ -136,7 +136,7 @@ public final class BatchNorm extends Layer {
                 wk.mean[g * channels + c] = m;
                 wk.invStd[g * channels + c] = inv;
                 float scale = p[gamma + c] * inv, shift = p[beta + c] - m * scale;
-                for (int i = s0; i < s1; i++) normalise(x, y, i * size + c * spatial, spatial, scale, shift, residual, relu);
+                for (int i = s0; i < s1; i++) ctx.passes.normalise(x, y, i * size + c * spatial, spatial, scale, shift, residual, relu);
                 if (ctx.stats != null) {
                     ctx.stats[stateOffset() + c] += m;
                     ctx.stats[stateOffset() + channels + c] += count > 1 ? (float) (Math.max(sq, 0) / (count - 1)) : 0f;
@@ -165,7 +165,7 @@ public final class BatchNorm extends Layer {
         float[] g = dy;
         if (reluOut != null) {
             if (dx == null) throw new IllegalArgumentException(label() + ": a fused ReLU needs dx to hold the masked gradient");
-            Activation.reluBackward(reluOut, dy, dx, 0, n * size);
+            ctx.passes.reluMask(reluOut, dy, dx, 0, n * size);
             g = dx;
         }
         for (int gi = 0; gi < groups; gi++) {
@@ -176,7 +176,7 @@ public final class BatchNorm extends Layer {
                 float m = wk.mean[at], inv = wk.invStd[at];
                 double sumDy = 0, sumDyX = 0;
                 for (int i = s0; i < s1; i++) {
-                    Reductions.sumAndDot(g, x, i * size + c * spatial, spatial, wk.sums);
+                    ctx.passes.sumAndDot(g, x, i * size + c * spatial, spatial, wk.sums);
                     sumDy += wk.sums[0];
                     sumDyX += wk.sums[1];
                 }
@@ -192,34 +192,12 @@ public final class BatchNorm extends Layer {
                     float meanDy = (float) (sumDy / count), meanDyXhat = (float) (sumDyXhat / count);
                     float b = -scale * meanDyXhat * inv;
                     float c0 = -scale * meanDy - b * m;
-                    for (int i = s0; i < s1; i++) affine2(g, x, dx, i * size + c * spatial, spatial, scale, b, c0);
+                    for (int i = s0; i < s1; i++) ctx.passes.affine2(g, x, dx, i * size + c * spatial, spatial, scale, b, c0);
                 } else {
-                    for (int i = s0; i < s1; i++) affine2(g, x, dx, i * size + c * spatial, spatial, scale, 0f, 0f);
+                    for (int i = s0; i < s1; i++) ctx.passes.affine2(g, x, dx, i * size + c * spatial, spatial, scale, 0f, 0f);
                 }
             }
         }
-    }
-
-    // ---- slice maps: plain loops C2 vectorises ----
-
-    /** y = x*scale + shift (+ r) (then max(., 0)) over [off, off+len). */
-    private static void normalise(float[] x, float[] y, int off, int len, float scale, float shift, float[] r, boolean relu) {
-        int end = off + len;
-        if (r == null && !relu) {
-            for (int e = off; e < end; e++) y[e] = x[e] * scale + shift;
-        } else if (r == null) {
-            for (int e = off; e < end; e++) y[e] = Math.max(x[e] * scale + shift, 0f);
-        } else if (relu) {
-            for (int e = off; e < end; e++) y[e] = Math.max(x[e] * scale + shift + r[e], 0f);
-        } else {
-            for (int e = off; e < end; e++) y[e] = x[e] * scale + shift + r[e];
-        }
-    }
-
-    /** out = a*g + b*x + c over [off, off+len) (out may be g). */
-    private static void affine2(float[] g, float[] x, float[] out, int off, int len, float a, float b, float c) {
-        int end = off + len;
-        for (int e = off; e < end; e++) out[e] = a * g[e] + b * x[e] + c;
     }
 
     @Override

@@ -21,6 +21,11 @@ public final class Context {
      * + {@link #gemm} (EJML, or {@code -Dsparkcnn.conv=im2col} to compare the two paths).
      */
     public final ImplicitGemm implicit;
+    /**
+     * The element passes of batch norm, ReLU and bias gradients: Vector-API loops with the implicit
+     * kernels, the plain-Java reference without them.
+     */
+    final Passes passes;
     /** All parameters, one flat array; each layer reads from its {@link Layer#paramOffset()}. */
     public float[] params;
     /** Gradients, same layout as {@link #params}; backward adds into it ({@code +=}). */
@@ -70,12 +75,14 @@ public final class Context {
                 throw new IllegalArgumentException("system property " + CONV_PROPERTY + "=" + conv
                         + " is not one of: auto, im2col");
         }
+        this.passes = implicit != null ? Passes.vector() : Passes.SCALAR;
     }
 
     /** A context with an explicit choice of implicit kernels (null: im2col everywhere), for comparisons. */
     public Context(Gemm gemm, ImplicitGemm implicit) {
         this.gemm = gemm;
         this.implicit = implicit;
+        this.passes = implicit != null ? Passes.vector() : Passes.SCALAR;
     }
 
     /** Number of batch-norm groups a batch of n samples is cut into. */

@@ -219,7 +219,7 @@ public final class Conv2d extends Layer {
         for (int i = 0; i < n; i++) {
             int dyOff = i * outSize;
             if (bias) {
-                for (int k = 0; k < filters; k++) gr[b + k] += (float) Reductions.sum(dy, dyOff + k * plane, plane);
+                for (int k = 0; k < filters; k++) gr[b + k] += (float) ctx.passes.sum(dy, dyOff + k * plane, plane);
             }
             // weight gradient
             if (pl.weightGrad != Path.IM2COL) {

@@ -180,7 +180,7 @@ public final class ResidualBlock extends Layer {
         Work w = (Work) work;
         Object[] iw = w.inner;
         // dL/d(main + shortcut): dy where the block's output is positive
-        Activation.reluBackward(y, dy, w.sum, 0, n * out.size());
+        ctx.passes.reluMask(y, dy, w.sum, 0, n * out.size());
         // main path, back to front
         bn2.backwardMasked(ctx, iw[4], w.a4, null, w.sum, w.g1, n);
         conv2.backward(ctx, iw[3], w.a3, w.a4, w.g1, w.g2, n);
@@ -191,12 +191,10 @@ public final class ResidualBlock extends Layer {
             // the projection's input gradient is added to dx below, so it goes to g1 first
             projConv.backward(ctx, iw[5], x, w.s1, w.gs, dx == null ? null : w.g1, n);
             if (dx != null) {
-                int inLen = n * in.size();
-                for (int i = 0; i < inLen; i++) dx[i] += w.g1[i];
+                ctx.passes.addInto(dx, w.g1, 0, n * in.size());
             }
         } else if (dx != null) {
-            int len = n * out.size();
-            for (int i = 0; i < len; i++) dx[i] += w.sum[i];
+            ctx.passes.addInto(dx, w.sum, 0, n * out.size());
         }
     }
 
