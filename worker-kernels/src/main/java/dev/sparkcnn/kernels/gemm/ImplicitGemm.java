@@ -13,7 +13,13 @@ package dev.sparkcnn.kernels.gemm;
  *   implicitA:  C[m x n] += A . B            A(i, p) = a[aRow[aRowOff + i] + aCol[aColOff + p]]
  *                                            B(p, j) = b[bOff + p*ldb + j]                  (contiguous rows)
  *                                            C(i, j) at c[cOff + i*ldc + j]
+ *   implicitDot: L[m x n x VL] += lanes of   A(i, vector t) = a[aOff + i*lda + t*VL .. + VL)  (contiguous rows)
+ *                sum_t A(i, t) * B(j, t)     B(j, vector t) = b[bRow[j] + bVec[t] .. + VL)
+ *                                            L(i, j) at l[(i*n + j)*VL ..]: VL partial sums per (i, j)
  * </pre>
+ * {@code implicitDot} is the weight gradient with pixels as the vector dimension, for layers with
+ * few filters (a 16-filter gradient fills only one vector when filters are the vector dimension):
+ * its lanes keep partial sums over a whole batch, and the caller adds them once, in lane order.
  * {@code implicitB} vectorises over output pixels (wide images: each vector is VL pixels of one
  * output row); {@code implicitA} over the columns of B (output channels, or filters for the weight
  * gradient). Both only add into C. Row counts must be a multiple of {@link #rowBlock()} and
@@ -40,4 +46,12 @@ public interface ImplicitGemm {
                    float[] a, int[] aRow, int aRowOff, int[] aCol, int aColOff,
                    float[] b, int bOff, int ldb,
                    float[] c, int cOff, int ldc);
+
+    /** Tile of {@code implicitDot}: m and n must be multiples of it. */
+    int dotBlock();
+
+    void implicitDot(int m, int n, int nVec,
+                     float[] a, int aOff, int lda,
+                     float[] b, int[] bRow, int[] bVec,
+                     float[] lanes);
 }

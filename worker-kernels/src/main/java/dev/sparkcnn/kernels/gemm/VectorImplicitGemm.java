@@ -16,6 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  *                 for i in m step 8                  (8 output channels)
  *                   C[i:i+8, t:t+2] += sum_r A(i.., r) * B(r, t..)        (k = all of r, no blocking:
  *                                                     the B rows of one pair are a few KB of the image)
+ *   implicitDot: for i in m step 4                   (4 rows of dy: 4 x 4 KB at 32x32, in L1)
+ *                 for j in n step 4                  (4 shifted views of the padded image)
+ *                   L[i:i+4, j:j+4] += sum_t A(i.., t) * B(j.., t)        (16 vector accumulators, loaded
+ *                                                     from and stored to L once per call: once per image)
  *   implicitA:  for pc in k step KC                  (KC = 256: a KC x 2-vector B panel is 32 KB, L1)
  *                 for j in n step 2 vectors          (the last single vector: 16-row tiles, then 8)
  *                   for i in m step 8
@@ -92,6 +96,32 @@ public final class VectorImplicitGemm implements ImplicitGemm {
                 for (; i < m; i += MR) {
                     kernelA1(kc, a, aRow, aRowOff + i, aCol, aColOff + pc, b, bBlock + j, ldb, c, cOff + i * ldc + j, ldc);
                 }
+            }
+        }
+    }
+
+    /** Tile of implicitDot: 4 x 4 (16 accumulators, 8 vector loads per 16 FMAs). */
+    private static final int DB = 4;
+
+    @Override
+    public int dotBlock() {
+        return DB;
+    }
+
+    @Override
+    public void implicitDot(int m, int n, int nVec, float[] a, int aOff, int lda,
+                            float[] b, int[] bRow, int[] bVec, float[] lanes) {
+        if (m % DB != 0 || n % DB != 0) {
+            throw new IllegalArgumentException("implicitDot: m = " + m + " and n = " + n + " must be multiples of " + DB);
+        }
+        if (bRow.length < n || bVec.length < nVec || lanes.length < m * n * VL) {
+            throw new IllegalArgumentException("implicitDot: tables of " + bRow.length + " rows and " + bVec.length
+                    + " vectors or " + lanes.length + " lanes are short of n = " + n + ", nVec = " + nVec + ", m*n*VL = " + m * n * VL);
+        }
+        for (int i = 0; i < m; i += DB) {
+            for (int j = 0; j < n; j += DB) {
+                kernelDot(nVec, a, aOff + i * lda, lda, b, bRow[j], bRow[j + 1], bRow[j + 2], bRow[j + 3], bVec,
+                        lanes, (i * n + j) * VL, n * VL);
             }
         }
     }
@@ -408,5 +438,63 @@ public final class VectorImplicitGemm implements ImplicitGemm {
         FloatVector.fromArray(S, c, ci + 13 * ldc).add(c13).intoArray(c, ci + 13 * ldc);
         FloatVector.fromArray(S, c, ci + 14 * ldc).add(c14).intoArray(c, ci + 14 * ldc);
         FloatVector.fromArray(S, c, ci + 15 * ldc).add(c15).intoArray(c, ci + 15 * ldc);
+    }
+
+    /** implicitDot's 4 x 4 tile: rows a0..a3 of A against views b0..b3 of B, lanes at li (row stride ls). */
+    private static void kernelDot(int nVec, float[] a, int ai, int lda, float[] b, int b0, int b1, int b2, int b3, int[] bVec,
+                                  float[] l, int li, int ls) {
+        int a1i = ai + lda, a2i = ai + 2 * lda, a3i = ai + 3 * lda;
+        int l1 = li + ls, l2 = li + 2 * ls, l3 = li + 3 * ls;
+        FloatVector c00 = FloatVector.fromArray(S, l, li), c01 = FloatVector.fromArray(S, l, li + VL);
+        FloatVector c02 = FloatVector.fromArray(S, l, li + 2 * VL), c03 = FloatVector.fromArray(S, l, li + 3 * VL);
+        FloatVector c10 = FloatVector.fromArray(S, l, l1), c11 = FloatVector.fromArray(S, l, l1 + VL);
+        FloatVector c12 = FloatVector.fromArray(S, l, l1 + 2 * VL), c13 = FloatVector.fromArray(S, l, l1 + 3 * VL);
+        FloatVector c20 = FloatVector.fromArray(S, l, l2), c21 = FloatVector.fromArray(S, l, l2 + VL);
+        FloatVector c22 = FloatVector.fromArray(S, l, l2 + 2 * VL), c23 = FloatVector.fromArray(S, l, l2 + 3 * VL);
+        FloatVector c30 = FloatVector.fromArray(S, l, l3), c31 = FloatVector.fromArray(S, l, l3 + VL);
+        FloatVector c32 = FloatVector.fromArray(S, l, l3 + 2 * VL), c33 = FloatVector.fromArray(S, l, l3 + 3 * VL);
+        for (int t = 0; t < nVec; t++) {
+            int o = bVec[t], p = t * VL;
+            FloatVector v0 = FloatVector.fromArray(S, b, b0 + o);
+            FloatVector v1 = FloatVector.fromArray(S, b, b1 + o);
+            FloatVector v2 = FloatVector.fromArray(S, b, b2 + o);
+            FloatVector v3 = FloatVector.fromArray(S, b, b3 + o);
+            FloatVector x0 = FloatVector.fromArray(S, a, ai + p);
+            c00 = x0.fma(v0, c00);
+            c01 = x0.fma(v1, c01);
+            c02 = x0.fma(v2, c02);
+            c03 = x0.fma(v3, c03);
+            FloatVector x1 = FloatVector.fromArray(S, a, a1i + p);
+            c10 = x1.fma(v0, c10);
+            c11 = x1.fma(v1, c11);
+            c12 = x1.fma(v2, c12);
+            c13 = x1.fma(v3, c13);
+            FloatVector x2 = FloatVector.fromArray(S, a, a2i + p);
+            c20 = x2.fma(v0, c20);
+            c21 = x2.fma(v1, c21);
+            c22 = x2.fma(v2, c22);
+            c23 = x2.fma(v3, c23);
+            FloatVector x3 = FloatVector.fromArray(S, a, a3i + p);
+            c30 = x3.fma(v0, c30);
+            c31 = x3.fma(v1, c31);
+            c32 = x3.fma(v2, c32);
+            c33 = x3.fma(v3, c33);
+        }
+        c00.intoArray(l, li);
+        c01.intoArray(l, li + VL);
+        c02.intoArray(l, li + 2 * VL);
+        c03.intoArray(l, li + 3 * VL);
+        c10.intoArray(l, l1);
+        c11.intoArray(l, l1 + VL);
+        c12.intoArray(l, l1 + 2 * VL);
+        c13.intoArray(l, l1 + 3 * VL);
+        c20.intoArray(l, l2);
+        c21.intoArray(l, l2 + VL);
+        c22.intoArray(l, l2 + 2 * VL);
+        c23.intoArray(l, l2 + 3 * VL);
+        c30.intoArray(l, l3);
+        c31.intoArray(l, l3 + VL);
+        c32.intoArray(l, l3 + 2 * VL);
+        c33.intoArray(l, l3 + 3 * VL);
     }
 }

@@ -33,7 +33,10 @@ import java.util.Arrays;
  *   <li>forward otherwise (K a multiple of VL, any stride): vectors of output channels,
  *       {@code y_n^T(P x K) = cols^T . W^T}, transposed into y with the bias
  *       ({@link ImplicitGemm#implicitA});</li>
- *   <li>weight gradient (K a multiple of VL): {@code dW^T(R x K) += cols . dy_n^T}, summed over
+ *   <li>weight gradient, wide rows with few weights (stride 1, outW a multiple of VL, K x R x VL
+ *       partial sums within 256 KB): vectors of VL output pixels, VL partial sums per weight
+ *       ({@link ImplicitGemm#implicitDot}) kept over the batch and added once, in lane order;</li>
+ *   <li>weight gradient otherwise (K a multiple of VL): {@code dW^T(R x K) += cols . dy_n^T}, summed over
  *       all images of the batch in one scratch and added to the gradients once;</li>
  *   <li>input gradient (stride 1, padding at most the kernel's reach): the "full" convolution of
  *       dy, zero-padded by {@code q = dh*(kh-1) - ph}, with the weights rotated by 180 degrees and
@@ -135,6 +138,7 @@ public final class Conv2d extends Layer {
         float[] yT;     // y_n^T (P rounded up to the row block, x K)
         float[] dyT;    // dy_n^T (P x K)
         float[] dwT;    // dW^T summed over the batch (rows rounded up, x K)
+        float[] lanes;  // dW as VL partial sums per (k, r), summed over the batch (K x rows rounded up x VL)
         float[] dyp;    // zero-padded dy_n (K, Hq, Wq)
         float[] wrT;    // rotated weights, transposed: (K*kh*kw x C)
         float[] dxT;    // dx_n^T (H*W rounded up, x C)
@@ -149,7 +153,7 @@ public final class Conv2d extends Layer {
         Work wk = (Work) o;
         int vl = ig == null ? 0 : ig.vectorLength();
         if (wk.plan == null || wk.plan.vl != vl) {
-            Plan p = new Plan(vl, ig == null ? 0 : ig.rowBlock());
+            Plan p = new Plan(vl, ig == null ? 0 : ig.rowBlock(), ig == null ? 0 : ig.dotBlock());
             wk.plan = p;
             int c = in.channels(), k = filters;
             boolean anyIm2col = !pointwise && (p.forward == Path.IM2COL || p.weightGrad == Path.IM2COL
@@ -159,8 +163,9 @@ public final class Conv2d extends Layer {
             wk.xp = anyDirect ? new float[c * p.hp * p.wp] : null;
             wk.wT = p.forward != Path.IM2COL ? new float[rows * k] : null;
             wk.yT = p.forward == Path.CHANNELS ? new float[p.planeRounded * k] : null;
-            wk.dyT = p.weightGrad != Path.IM2COL ? new float[plane * k] : null;
-            wk.dwT = p.weightGrad != Path.IM2COL ? new float[p.rowsRounded * k] : null;
+            wk.dyT = p.weightGrad == Path.CHANNELS ? new float[plane * k] : null;
+            wk.dwT = p.weightGrad == Path.CHANNELS ? new float[p.rowsRounded * k] : null;
+            wk.lanes = p.weightGrad == Path.PIXELS ? new float[k * p.rowsDot * vl] : null;
             wk.dyp = p.inputGrad != Path.IM2COL ? new float[k * p.hq * p.wq] : null;
             wk.wrT = p.inputGrad != Path.IM2COL ? new float[k * g.kh() * g.kw() * c] : null;
             wk.dxT = p.inputGrad == Path.CHANNELS ? new float[p.inPlaneRounded * c] : null;
@@ -214,7 +219,8 @@ public final class Conv2d extends Layer {
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
         int c = in.channels(), inPlane = in.height() * in.width();
-        if (pl.weightGrad != Path.IM2COL) Arrays.fill(wk.dwT, 0f);
+        if (pl.weightGrad == Path.CHANNELS) Arrays.fill(wk.dwT, 0f);
+        if (pl.weightGrad == Path.PIXELS) Arrays.fill(wk.lanes, 0f);
         if (dx != null && pl.inputGrad != Path.IM2COL) rotateWeights(p, w, wk.wrT);
         for (int i = 0; i < n; i++) {
             int dyOff = i * outSize;
@@ -222,7 +228,11 @@ public final class Conv2d extends Layer {
                 for (int k = 0; k < filters; k++) gr[b + k] += (float) ctx.passes.sum(dy, dyOff + k * plane, plane);
             }
             // weight gradient
-            if (pl.weightGrad != Path.IM2COL) {
+            if (pl.weightGrad == Path.PIXELS) {
+                // dW(k, r) lanes += sum over pixel vectors t of dy_n(k, t) * cols(r, t), cols(r, t) = xp[xRow[r] + xVec[t]]
+                padImage(x, i * inSize, wk.xp, pl);
+                ctx.implicit.implicitDot(filters, pl.rowsDot, plane / pl.vl, dy, dyOff, plane, wk.xp, pl.xRow, pl.xVec, wk.lanes);
+            } else if (pl.weightGrad == Path.CHANNELS) {
                 // dW^T (rows x K) += cols (rows x P) . dy_n^T (P x K), cols(r, p) = xp[xRow[r] + xPix[p]]
                 padImage(x, i * inSize, wk.xp, pl);
                 transposeIn(dy, dyOff, filters, plane, wk.dyT);
@@ -264,7 +274,18 @@ public final class Conv2d extends Layer {
                     }
             }
         }
-        if (pl.weightGrad != Path.IM2COL) {
+        if (pl.weightGrad == Path.PIXELS) {
+            // gradients (K x rows) += the lanes of each (k, r), added in lane order, once per batch
+            int vl = pl.vl;
+            for (int k = 0; k < filters; k++) {
+                for (int r = 0; r < rows; r++) {
+                    int l = (k * pl.rowsDot + r) * vl;
+                    double s = 0;
+                    for (int e = 0; e < vl; e++) s += wk.lanes[l + e];
+                    gr[w + k * rows + r] += (float) s;
+                }
+            }
+        } else if (pl.weightGrad == Path.CHANNELS) {
             // gradients (K x rows) += dW^T, once per batch
             for (int r = 0; r < rows; r++) {
                 int src = r * filters;
@@ -284,11 +305,11 @@ public final class Conv2d extends Layer {
         final Path forward, weightGrad, inputGrad;
         final int hp, wp;                  // padded input
         final int hq, wq, qh, qw;          // padded output gradient and its padding
-        final int rowsRounded, planeRounded, inPlaneRounded, rotRows;
+        final int rowsRounded, planeRounded, inPlaneRounded, rotRows, rowsDot;
         final int[] xRow, xPix, xVec;      // cols(r, p) = xp[xRow[r] + xPix[p]]; wide vectors at xVec[t]
         final int[] dyRow, dxPix, dxVec;   // the same for the full convolution of dy
 
-        Plan(int vl, int mr) {
+        Plan(int vl, int mr, int db) {
             this.vl = vl;
             int c = in.channels(), h = in.height(), w = in.width(), k = filters;
             int kh = g.kh(), kw = g.kw(), oh = g.outH(), ow = g.outW();
@@ -300,7 +321,14 @@ public final class Conv2d extends Layer {
             if (direct && stride1 && ow % vl == 0 && k % mr == 0) forward = Path.PIXELS;
             else if (direct && k % vl == 0) forward = Path.CHANNELS;
             else forward = Path.IM2COL;
-            weightGrad = direct && k % vl == 0 ? Path.CHANNELS : Path.IM2COL;
+            // the weight gradient over pixels where rows of VL output pixels exist and its lanes (VL
+            // partial sums per weight) stay within a quarter of L2: ResNet's 16-filter stage (1.2x
+            // faster than one vector of channels, whose loads are mostly scalar broadcasts) and the
+            // 3-channel first layers (2.4x); 32 filters at 16x16 ran 1.4-2x slower (1.6 MB of lanes)
+            long lanesBytes = (long) k * roundUp(rows, Math.max(db, 1)) * vl * Float.BYTES;
+            if (direct && stride1 && ow % vl == 0 && k % db == 0 && lanesBytes <= DOT_LANES_KB * 1024L) weightGrad = Path.PIXELS;
+            else if (direct && k % vl == 0) weightGrad = Path.CHANNELS;
+            else weightGrad = Path.IM2COL;
             // the input gradient as a full convolution needs stride 1 and padding within the kernel's reach
             qh = g.dh() * (kh - 1) - g.ph();
             qw = g.dw() * (kw - 1) - g.pw();
@@ -314,20 +342,21 @@ public final class Conv2d extends Layer {
             wp = Math.max(w + 2 * g.pw(), (ow - 1) * g.sw() + g.dw() * (kw - 1) + 1);
             int mrs = Math.max(mr, 1);
             rowsRounded = roundUp(rows, mrs);
+            rowsDot = roundUp(rows, Math.max(db, 1));
             planeRounded = roundUp(plane, mrs);
             inPlaneRounded = roundUp(h * w, mrs);
             rotRows = k * kh * kw;
             // padded tables repeat their last entry: the extra rows compute garbage that is never read
-            xRow = new int[rowsRounded];
+            xRow = new int[Math.max(rowsRounded, rowsDot)];
             for (int ch = 0, r = 0; ch < c; ch++)
                 for (int i = 0; i < kh; i++)
                     for (int j = 0; j < kw; j++, r++) xRow[r] = ch * hp * wp + i * g.dh() * wp + j * g.dw();
-            Arrays.fill(xRow, rows, rowsRounded, xRow[rows - 1]);
+            Arrays.fill(xRow, rows, xRow.length, xRow[rows - 1]);
             xPix = new int[planeRounded];
             for (int oy = 0, q = 0; oy < oh; oy++)
                 for (int ox = 0; ox < ow; ox++, q++) xPix[q] = oy * g.sh() * wp + ox * g.sw();
             Arrays.fill(xPix, plane, planeRounded, xPix[plane - 1]);
-            xVec = forward == Path.PIXELS ? vectorBases(oh, ow, wp, vl) : null;
+            xVec = forward == Path.PIXELS || weightGrad == Path.PIXELS ? vectorBases(oh, ow, wp, vl) : null;
 
             hq = oh + 2 * Math.max(qh, 0);
             wq = ow + 2 * Math.max(qw, 0);
@@ -411,6 +440,12 @@ public final class Conv2d extends Layer {
                     }
     }
 
+    /**
+     * Largest lane buffer (KB) of the pixel-vectorised weight gradient; {@code -Dsparkcnn.conv.dotLanesKB=0}
+     * turns that path off (for the benchmark's comparison).
+     */
+    private static final int DOT_LANES_KB = Integer.getInteger("sparkcnn.conv.dotLanesKB", 256);
+
     /** Pixels per tile of the transposes: a 16 x K tile of the (pixels x K) side is at most 4 KB, in L1. */
     private static final int TILE = 16;
 
@@ -443,7 +478,7 @@ public final class Conv2d extends Layer {
 
     /** Which path each part takes with kernels of vector length vl (for tests and the benchmark's table). */
     public String paths(int vl) {
-        Plan p = new Plan(vl, vl > 0 ? 8 : 0);
+        Plan p = new Plan(vl, vl > 0 ? 8 : 0, vl > 0 ? 4 : 0);
         return "forward " + name(p.forward) + ", dW " + name(p.weightGrad) + ", dx " + name(p.inputGrad);
     }
 

@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * The implicit-GEMM kernels against a plain triple loop in double precision, with random offset
  * tables (overlapping and repeated offsets, as convolution views have), every tile variant (8 and 16
- * rows, 1 and 2 vectors, an odd last vector), k across the KC block boundary, and C accumulated
+ * rows, 1 and 2 vectors, an odd last vector, the 4 x 4 lane tiles of the pixel-vectorised weight
+ * gradient), k across the KC block boundary, and C accumulated
  * on top of existing values.
  */
 class ImplicitGemmTest {
@@ -83,6 +84,36 @@ class ImplicitGemmTest {
     }
 
     @Test
+    void implicitDotMatchesLoops() {
+        ImplicitGemm ig = kernels();
+        int vl = ig.vectorLength(), db = ig.dotBlock();
+        SplittableRandom r = new SplittableRandom(8);
+        for (int trial = 0; trial < 40; trial++) {
+            int m = db * (1 + r.nextInt(5)), n = db * (1 + r.nextInt(6)), nVec = 1 + r.nextInt(70);
+            int lda = nVec * vl + r.nextInt(3), aOff = r.nextInt(5);
+            float[] a = random(r, aOff + m * lda);
+            int bLen = 200 + r.nextInt(300);
+            float[] b = random(r, bLen + vl);
+            int[] bRow = new int[n + r.nextInt(3)], bVec = new int[nVec];
+            for (int j = 0; j < bRow.length; j++) bRow[j] = r.nextInt(bLen / 2);
+            for (int t = 0; t < nVec; t++) bVec[t] = r.nextInt(bLen / 2);
+            // the lanes accumulate on top of what is there (a batch's earlier images)
+            float[] lanes = random(r, m * n * vl + r.nextInt(3));
+            double[] expected = new double[lanes.length];
+            for (int i = 0; i < lanes.length; i++) expected[i] = lanes[i];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    for (int l = 0; l < vl; l++) {
+                        double s = 0;
+                        for (int t = 0; t < nVec; t++) s += (double) a[aOff + i * lda + t * vl + l] * b[bRow[j] + bVec[t] + l];
+                        expected[(i * n + j) * vl + l] += s;
+                    }
+            ig.implicitDot(m, n, nVec, a, aOff, lda, b, bRow, bVec, lanes);
+            assertClose(expected, lanes, nVec, "implicitDot m=" + m + " n=" + n + " nVec=" + nVec);
+        }
+    }
+
+    @Test
     void shapesTheTilesCannotCoverAreRefused() {
         ImplicitGemm ig = kernels();
         int vl = ig.vectorLength();
@@ -91,6 +122,9 @@ class ImplicitGemmTest {
         assertThrows(IllegalArgumentException.class, () -> ig.implicitA(7, vl, 4, x, t, 0, t, 0, x, 0, vl, x, 0, vl));
         assertThrows(IllegalArgumentException.class, () -> ig.implicitA(8, vl + 1, 4, x, t, 0, t, 0, x, 0, vl + 1, x, 0, vl + 1));
         assertThrows(IllegalArgumentException.class, () -> ig.implicitB(12, 1, 4, x, 0, 1, 12, x, t, t, x, 0, vl));
+        int db = ig.dotBlock();
+        assertThrows(IllegalArgumentException.class, () -> ig.implicitDot(db + 1, db, 1, x, 0, vl, x, t, t, x));
+        assertThrows(IllegalArgumentException.class, () -> ig.implicitDot(db, db, 1, x, 0, vl, x, t, t, new float[db * db * vl - 1]));
     }
 
     private static float[] random(SplittableRandom r, int len) {

@@ -61,7 +61,7 @@ class FastVersusNaiveTest {
     }
 
     /**
-     * The implicit-GEMM paths (pixels- and channel-vectorised forward, weight gradient, full-convolution
+     * The implicit-GEMM paths (pixels- and channel-vectorised forward and weight gradient, full-convolution
      * input gradient) against the loops, on geometries drawn so that every path is taken: widths that
      * are multiples of the vector length, filter and channel counts that are multiples of 8 or of VL,
      * strides, padding beyond and within the kernel's reach, dilation, rectangular kernels, ceil
@@ -124,7 +124,7 @@ class FastVersusNaiveTest {
             }
         }
         for (String part : new String[] {"forward direct/pixels", "forward direct/channels", "forward im2col",
-                "dW direct/channels", "dW im2col", "dx direct/pixels", "dx direct/channels", "dx im2col"}) {
+                "dW direct/pixels", "dW direct/channels", "dW im2col", "dx direct/pixels", "dx direct/channels", "dx im2col"}) {
             assertTrue(seen.getOrDefault(part, 0) >= 2, "path '" + part + "' was taken only " + seen.getOrDefault(part, 0)
                     + " times: " + seen);
         }
