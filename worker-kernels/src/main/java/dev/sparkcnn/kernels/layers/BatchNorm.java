@@ -147,16 +147,17 @@ public final class BatchNorm extends Layer {
 
     @Override
     public void backward(Context ctx, Object work, float[] x, float[] y, float[] dy, float[] dx, int n) {
-        backwardMasked(ctx, work, x, null, dy, dx, n);
+        backwardMasked(ctx, work, x, null, dy, null, dx, n);
     }
 
     /**
      * Backward of {@link #forward(Context, Object, float[], float[], int, float[], boolean)}. With
      * {@code reluOut} (the forward output of a fused ReLU) the incoming gradient is first masked
-     * where that output is 0; the masked gradient is what the shortcut of a residual block needs too.
-     * dx may be the same array as dy (the masked dy is written there first).
+     * where that output is 0, slice by slice in the pass that sums it, and written to {@code masked}
+     * (what the shortcut of a residual block needs too; it may be dx, then overwritten by the input
+     * gradient slice by slice). dx may be the same array as dy.
      */
-    public void backwardMasked(Context ctx, Object work, float[] x, float[] reluOut, float[] dy, float[] dx, int n) {
+    public void backwardMasked(Context ctx, Object work, float[] x, float[] reluOut, float[] dy, float[] masked, float[] dx, int n) {
         Work wk = (Work) work;
         float[] p = ctx.params, gr = ctx.grads;
         int gamma = paramOffset(), beta = gamma + channels, size = in.size();
@@ -164,9 +165,8 @@ public final class BatchNorm extends Layer {
         int groupSize = !ctx.training || ctx.normGroupSize <= 0 ? n : ctx.normGroupSize;
         float[] g = dy;
         if (reluOut != null) {
-            if (dx == null) throw new IllegalArgumentException(label() + ": a fused ReLU needs dx to hold the masked gradient");
-            ctx.passes.reluMask(reluOut, dy, dx, 0, n * size);
-            g = dx;
+            if (masked == null) throw new IllegalArgumentException(label() + ": a fused ReLU needs an array for the masked gradient");
+            g = masked;
         }
         for (int gi = 0; gi < groups; gi++) {
             int s0 = gi * groupSize, s1 = Math.min(n, s0 + groupSize);
@@ -176,7 +176,9 @@ public final class BatchNorm extends Layer {
                 float m = wk.mean[at], inv = wk.invStd[at];
                 double sumDy = 0, sumDyX = 0;
                 for (int i = s0; i < s1; i++) {
-                    ctx.passes.sumAndDot(g, x, i * size + c * spatial, spatial, wk.sums);
+                    int off = i * size + c * spatial;
+                    if (reluOut != null) ctx.passes.maskSumAndDot(reluOut, dy, masked, x, off, spatial, wk.sums);
+                    else ctx.passes.sumAndDot(g, x, off, spatial, wk.sums);
                     sumDy += wk.sums[0];
                     sumDyX += wk.sums[1];
                 }

@@ -103,6 +103,15 @@ class Passes {
     }
 
     /**
+     * {@link #reluMask} of [off, off+len) into masked, then {@link #sumAndDot} of masked and x: what
+     * {@link VectorPasses} does in one pass.
+     */
+    void maskSumAndDot(float[] y, float[] dy, float[] masked, float[] x, int off, int len, double[] out) {
+        reluMask(y, dy, masked, off, len);
+        sumAndDot(masked, x, off, len, out);
+    }
+
+    /**
      * dx = dy where the ReLU output y is positive, 0 where it is 0, over [off, off+len) (dx may be dy).
      * Branch-free: y >= 0, so its bit pattern is 0 exactly when y == 0; a branch on the sign of
      * random activations mispredicts half the time (4x slower measured).

@@ -179,12 +179,11 @@ public final class ResidualBlock extends Layer {
     public void backward(Context ctx, Object work, float[] x, float[] y, float[] dy, float[] dx, int n) {
         Work w = (Work) work;
         Object[] iw = w.inner;
-        // dL/d(main + shortcut): dy where the block's output is positive
-        ctx.passes.reluMask(y, dy, w.sum, 0, n * out.size());
-        // main path, back to front
-        bn2.backwardMasked(ctx, iw[4], w.a4, null, w.sum, w.g1, n);
+        // main path, back to front; bn2 first writes dL/d(main + shortcut), dy where the block's
+        // output is positive, to sum (the shortcut's gradient too)
+        bn2.backwardMasked(ctx, iw[4], w.a4, y, dy, w.sum, w.g1, n);
         conv2.backward(ctx, iw[3], w.a3, w.a4, w.g1, w.g2, n);
-        bn1.backwardMasked(ctx, iw[1], w.a1, w.a3, w.g2, w.g1, n);             // the ReLU's mask, then bn1
+        bn1.backwardMasked(ctx, iw[1], w.a1, w.a3, w.g2, w.g1, w.g1, n);       // the ReLU's mask, then bn1
         conv1.backward(ctx, iw[0], x, w.a1, w.g1, dx, n);
         if (projConv != null) {
             projBn.backward(ctx, iw[6], w.s1, w.s2, w.sum, w.gs, n);

@@ -19,7 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorPasses extends Passes {
 
     private static final VectorSpecies<Float> S = VectorGemm.species();
-    private static final VectorSpecies<Integer> I = S.vectorShape().withLanes(int.class);
     private static final int VL = S.length();
 
     private final float[] lanes = new float[VL];
@@ -87,15 +86,44 @@ final class VectorPasses extends Passes {
     }
 
     @Override
+    void maskSumAndDot(float[] y, float[] dy, float[] masked, float[] x, int off, int len, double[] out) {
+        // the order of sumAndDot exactly, on the masked values, written as they are made
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+        int e = off, end = off + len;
+        for (; e + 2 * VL <= end; e += 2 * VL) {
+            FloatVector g0 = mask(y, dy, e);
+            FloatVector g1 = mask(y, dy, e + VL);
+            g0.intoArray(masked, e);
+            g1.intoArray(masked, e + VL);
+            s0 = s0.add(g0);
+            s1 = s1.add(g1);
+            d0 = g0.fma(FloatVector.fromArray(S, x, e), d0);
+            d1 = g1.fma(FloatVector.fromArray(S, x, e + VL), d1);
+        }
+        double s = lanesSum(s0.add(s1), lanes), d = lanesSum(d0.add(d1), lanes2);
+        if (e < end) {
+            super.reluMask(y, dy, masked, e, end - e);
+            for (; e < end; e++) {
+                s += masked[e];
+                d += (double) masked[e] * x[e];
+            }
+        }
+        out[0] = s;
+        out[1] = d;
+    }
+
+    /** dy's VL floats at e where y's are not +0 (the plain loop's bit trick in int lanes: keep = (yb | -yb) >> 31). */
+    private static FloatVector mask(float[] y, float[] dy, int e) {
+        IntVector yb = FloatVector.fromArray(S, y, e).reinterpretAsInts();
+        IntVector keep = yb.or(yb.neg()).lanewise(VectorOperators.ASHR, 31);
+        return FloatVector.fromArray(S, dy, e).reinterpretAsInts().and(keep).reinterpretAsFloats();
+    }
+
+    @Override
     void reluMask(float[] y, float[] dy, float[] dx, int off, int len) {
         int e = off, end = off + len;
-        for (; e + VL <= end; e += VL) {
-            // the plain loop's bit trick in int lanes: keep = (yb | -yb) >> 31
-            IntVector yb = FloatVector.fromArray(S, y, e).reinterpretAsInts();
-            IntVector keep = yb.or(yb.neg()).lanewise(VectorOperators.ASHR, 31);
-            IntVector g = FloatVector.fromArray(S, dy, e).reinterpretAsInts();
-            g.and(keep).reinterpretAsFloats().intoArray(dx, e);
-        }
+        for (; e + VL <= end; e += VL) mask(y, dy, e).intoArray(dx, e);
         if (e < end) super.reluMask(y, dy, dx, e, end - e);
     }
 

@@ -99,6 +99,18 @@ class PassesTest {
                 assertEquals(sumB, o0[0], 1e-6 * abs + 1e-12, "sumAndDot sum " + what);
                 assertEquals(dot, o0[1], 1e-6 * absDot + 1e-12, "sumAndDot dot " + what);
             }
+            // the fused mask-and-sum pass is the mask, then the sums, bit for bit
+            float[] y = new float[n];
+            for (int i = 0; i < n; i++) y[i] = Math.max(b[i] - 0.3f, 0f);
+            for (Passes p : new Passes[] {plain, vec}) {
+                float[] m0 = new float[n], m1 = new float[n];
+                p.reluMask(y, a, m0, off, len);
+                p.sumAndDot(m0, b, off, len, o0);
+                p.maskSumAndDot(y, a, m1, b, off, len, o1);
+                assertBitwise(m0, m1, "maskSumAndDot mask len " + len);
+                assertEquals(Double.doubleToRawLongBits(o0[0]), Double.doubleToRawLongBits(o1[0]), "maskSumAndDot sum len " + len);
+                assertEquals(Double.doubleToRawLongBits(o0[1]), Double.doubleToRawLongBits(o1[1]), "maskSumAndDot dot len " + len);
+            }
             // fixed order: the same call gives the same bits
             vec.sumAndDot(b, a, off, len, o1);
             vec.sumAndDot(b, a, off, len, o0);
