@@ -83,7 +83,8 @@ class NetworkTest {
 
     /**
      * Every path a training step can take allocates nothing once warm: the implicit-GEMM convolutions
-     * (pixels and channels, cifar-quick and resnet20), im2col where a shape does not fit them
+     * (pixels and channels, the weight gradient over pixels, cifar-quick and resnet20), the Vector-API
+     * batch-norm and ReLU passes, im2col where a shape does not fit them
      * (lenet5's 28-wide and 6-filter layers, resnet20's strided convolutions, cifar-fcn's 10-filter
      * head) and everywhere ({@code -Dsparkcnn.conv=im2col}), the fused batch norms of the residual
      * blocks, overlapping padded max-pooling and dropout (cifar-fcn), and the general max-pool loop
@@ -155,8 +156,16 @@ class NetworkTest {
                 ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(3)).paths(16));
         assertEquals("forward direct/channels, dW direct/channels, dx direct/channels",
                 ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(6)).paths(16));
+        assertEquals("forward direct/pixels, dW direct/pixels, dx im2col",
+                ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(0)).paths(16));
         assertEquals("forward im2col, dW im2col, dx im2col",
                 ((dev.sparkcnn.kernels.layers.Conv2d) quick.layer(3)).paths(0), "no implicit kernels: im2col");
+        // ResNet's 16-filter stage: the weight gradient over pixels (its lanes: 16 x 144 x 16 floats)
+        Network resnet = ModelSpec.resolve("resnet20").build();
+        dev.sparkcnn.kernels.layers.ResidualBlock stage1 = (dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(3);
+        assertEquals("forward direct/pixels, dW direct/pixels, dx direct/pixels", stage1.conv1().paths(16));
+        dev.sparkcnn.kernels.layers.ResidualBlock stage2 = (dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(7);
+        assertEquals("forward direct/pixels, dW direct/channels, dx direct/pixels", stage2.conv2().paths(16));
     }
 
     /** Trains a net for a few steps from a seed and returns the parameters. */
