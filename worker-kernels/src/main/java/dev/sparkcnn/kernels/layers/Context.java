@@ -60,22 +60,23 @@ public final class Context {
 
     /** A context with the given GEMM and the implicit kernels it brings unless {@value #CONV_PROPERTY} says im2col. */
     public Context(Gemm gemm) {
-        this.gemm = gemm;
+        this(gemm, implicitFor(gemm));
+    }
+
+    /** The gemm's implicit kernels, unless {@value #CONV_PROPERTY} says im2col. */
+    private static ImplicitGemm implicitFor(Gemm gemm) {
         String conv = System.getProperty(CONV_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
         switch (conv) {
             case "auto":
             case "":
             case "direct":
-                this.implicit = gemm == null ? null : gemm.implicitGemm();
-                break;
+                return gemm == null ? null : gemm.implicitGemm();
             case "im2col":
-                this.implicit = null;
-                break;
+                return null;
             default:
                 throw new IllegalArgumentException("system property " + CONV_PROPERTY + "=" + conv
                         + " is not one of: auto, im2col");
         }
-        this.passes = implicit != null ? Passes.vector() : Passes.SCALAR;
     }
 
     /** A context with an explicit choice of implicit kernels (null: im2col everywhere), for comparisons. */
