@@ -29,7 +29,8 @@ class ImplicitGemmTest {
         int vl = ig.vectorLength(), mr = ig.rowBlock();
         SplittableRandom r = new SplittableRandom(5);
         for (int trial = 0; trial < 40; trial++) {
-            int m = mr * (1 + r.nextInt(5)), n = vl * (1 + r.nextInt(4)), k = 1 + r.nextInt(600);
+            // every other trial has m >= 56: the 14-row tiles, then 8-row tiles for the rest
+            int m = mr * (trial % 2 == 0 ? 1 + r.nextInt(5) : 7 + r.nextInt(12)), n = vl * (1 + r.nextInt(4)), k = 1 + r.nextInt(600);
             int aLen = 50 + r.nextInt(500);
             float[] a = random(r, aLen);
             int[] aRow = new int[m + 3], aCol = new int[k + 5];
