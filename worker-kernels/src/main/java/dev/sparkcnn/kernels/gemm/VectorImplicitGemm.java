@@ -56,6 +56,13 @@ public final class VectorImplicitGemm implements ImplicitGemm {
                     + " vectors are shorter than k = " + k + " and nVec = " + nVec);
         }
         int t = 0;
+        // three output vectors per tile (24 accumulators, 8 broadcasts and 3 loads per 24 FMAs), then pairs
+        for (; t + 2 < nVec; t += 3) {
+            int b0 = bVec[t], b1 = bVec[t + 1], b2 = bVec[t + 2];
+            for (int i = 0; i < m; i += MR) {
+                kernelB3(k, a, aOff + i * ars, ars, aps, b, bRow, b0, b1, b2, c, cOff + i * ldc + t * VL, ldc);
+            }
+        }
         for (; t + 1 < nVec; t += 2) {
             int b0 = bVec[t], b1 = bVec[t + 1];
             for (int i = 0; i < m; i += MR) {
@@ -136,6 +143,94 @@ public final class VectorImplicitGemm implements ImplicitGemm {
     }
 
     // ---- micro-kernels ----------------------------------------------------------------------------
+
+    private static void kernelB3(int k, float[] a, int ai, int ars, int aps, float[] b, int[] bRow, int b0, int b1, int b2, float[] c, int ci, int ldc) {
+        int a1i = ai + 1 * ars;
+        int a2i = ai + 2 * ars;
+        int a3i = ai + 3 * ars;
+        int a4i = ai + 4 * ars;
+        int a5i = ai + 5 * ars;
+        int a6i = ai + 6 * ars;
+        int a7i = ai + 7 * ars;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int o = bRow[p], pa = p * aps;
+            FloatVector v0 = FloatVector.fromArray(S, b, o + b0);
+            FloatVector v1 = FloatVector.fromArray(S, b, o + b1);
+            FloatVector v2 = FloatVector.fromArray(S, b, o + b2);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai + pa]);
+            c00 = a0.fma(v0, c00);
+            c01 = a0.fma(v1, c01);
+            c02 = a0.fma(v2, c02);
+            FloatVector a1 = FloatVector.broadcast(S, a[a1i + pa]);
+            c10 = a1.fma(v0, c10);
+            c11 = a1.fma(v1, c11);
+            c12 = a1.fma(v2, c12);
+            FloatVector a2 = FloatVector.broadcast(S, a[a2i + pa]);
+            c20 = a2.fma(v0, c20);
+            c21 = a2.fma(v1, c21);
+            c22 = a2.fma(v2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, a[a3i + pa]);
+            c30 = a3.fma(v0, c30);
+            c31 = a3.fma(v1, c31);
+            c32 = a3.fma(v2, c32);
+            FloatVector a4 = FloatVector.broadcast(S, a[a4i + pa]);
+            c40 = a4.fma(v0, c40);
+            c41 = a4.fma(v1, c41);
+            c42 = a4.fma(v2, c42);
+            FloatVector a5 = FloatVector.broadcast(S, a[a5i + pa]);
+            c50 = a5.fma(v0, c50);
+            c51 = a5.fma(v1, c51);
+            c52 = a5.fma(v2, c52);
+            FloatVector a6 = FloatVector.broadcast(S, a[a6i + pa]);
+            c60 = a6.fma(v0, c60);
+            c61 = a6.fma(v1, c61);
+            c62 = a6.fma(v2, c62);
+            FloatVector a7 = FloatVector.broadcast(S, a[a7i + pa]);
+            c70 = a7.fma(v0, c70);
+            c71 = a7.fma(v1, c71);
+            c72 = a7.fma(v2, c72);
+        }
+        int r0 = ci + 0 * ldc;
+        FloatVector.fromArray(S, c, r0).add(c00).intoArray(c, r0);
+        FloatVector.fromArray(S, c, r0 + 1 * VL).add(c01).intoArray(c, r0 + 1 * VL);
+        FloatVector.fromArray(S, c, r0 + 2 * VL).add(c02).intoArray(c, r0 + 2 * VL);
+        int r1 = ci + 1 * ldc;
+        FloatVector.fromArray(S, c, r1).add(c10).intoArray(c, r1);
+        FloatVector.fromArray(S, c, r1 + 1 * VL).add(c11).intoArray(c, r1 + 1 * VL);
+        FloatVector.fromArray(S, c, r1 + 2 * VL).add(c12).intoArray(c, r1 + 2 * VL);
+        int r2 = ci + 2 * ldc;
+        FloatVector.fromArray(S, c, r2).add(c20).intoArray(c, r2);
+        FloatVector.fromArray(S, c, r2 + 1 * VL).add(c21).intoArray(c, r2 + 1 * VL);
+        FloatVector.fromArray(S, c, r2 + 2 * VL).add(c22).intoArray(c, r2 + 2 * VL);
+        int r3 = ci + 3 * ldc;
+        FloatVector.fromArray(S, c, r3).add(c30).intoArray(c, r3);
+        FloatVector.fromArray(S, c, r3 + 1 * VL).add(c31).intoArray(c, r3 + 1 * VL);
+        FloatVector.fromArray(S, c, r3 + 2 * VL).add(c32).intoArray(c, r3 + 2 * VL);
+        int r4 = ci + 4 * ldc;
+        FloatVector.fromArray(S, c, r4).add(c40).intoArray(c, r4);
+        FloatVector.fromArray(S, c, r4 + 1 * VL).add(c41).intoArray(c, r4 + 1 * VL);
+        FloatVector.fromArray(S, c, r4 + 2 * VL).add(c42).intoArray(c, r4 + 2 * VL);
+        int r5 = ci + 5 * ldc;
+        FloatVector.fromArray(S, c, r5).add(c50).intoArray(c, r5);
+        FloatVector.fromArray(S, c, r5 + 1 * VL).add(c51).intoArray(c, r5 + 1 * VL);
+        FloatVector.fromArray(S, c, r5 + 2 * VL).add(c52).intoArray(c, r5 + 2 * VL);
+        int r6 = ci + 6 * ldc;
+        FloatVector.fromArray(S, c, r6).add(c60).intoArray(c, r6);
+        FloatVector.fromArray(S, c, r6 + 1 * VL).add(c61).intoArray(c, r6 + 1 * VL);
+        FloatVector.fromArray(S, c, r6 + 2 * VL).add(c62).intoArray(c, r6 + 2 * VL);
+        int r7 = ci + 7 * ldc;
+        FloatVector.fromArray(S, c, r7).add(c70).intoArray(c, r7);
+        FloatVector.fromArray(S, c, r7 + 1 * VL).add(c71).intoArray(c, r7 + 1 * VL);
+        FloatVector.fromArray(S, c, r7 + 2 * VL).add(c72).intoArray(c, r7 + 2 * VL);
+    }
 
     private static void kernelB2(int k, float[] a, int ai, int ars, int aps, float[] b, int[] bRow, int b0, int b1, float[] c, int ci, int ldc) {
         int a1i = ai + 1 * ars;
