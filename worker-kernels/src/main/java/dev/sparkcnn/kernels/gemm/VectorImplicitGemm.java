@@ -13,10 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Loop nests</h2>
  * <pre>
- *   implicitB:  for t in nVec step 2                 (a pair of output vectors: e.g. two 16-pixel rows)
+ *   implicitB:  for t in nVec step 3, then 2, 1      (three output vectors: e.g. 48 pixels of a row)
  *                 for i in m step 8                  (8 output channels)
- *                   C[i:i+8, t:t+2] += sum_r A(i.., r) * B(r, t..)        (k = all of r, no blocking:
- *                                                     the B rows of one pair are a few KB of the image)
+ *                   C[i:i+8, t:t+3] += sum_r A(i.., r) * B(r, t..)        (k = all of r, no blocking:
+ *                                                     the B rows of one triple are a few KB of the image)
  *   implicitDot: for i in m step 4                   (4 rows of dy: 4 x 4 KB at 32x32, in L1)
  *                 for j in n step 4                  (4 shifted views of the padded image)
  *                   L[i:i+4, j:j+4] += sum_t A(i.., t) * B(j.., t)        (16 vector accumulators, loaded
