@@ -120,14 +120,13 @@ public final class BatchNorm extends Layer {
             int s0 = g * groupSize, s1 = Math.min(n, s0 + groupSize);
             long count = (long) (s1 - s0) * spatial;
             for (int c = 0; c < channels; c++) {
-                double sum = 0;
-                for (int i = s0; i < s1; i++) sum += ctx.passes.sum(x, i * size + c * spatial, spatial);
+                int first = s0 * size + c * spatial, planes = s1 - s0;
+                double sum = ctx.passes.sumPlanes(x, first, spatial, size, planes);
                 double mean = sum / count;
                 float m = (float) mean;
                 // second pass over the same slice (now in cache): the sum of squared deviations,
                 // exact where sum(x^2) - n*mean^2 would cancel
-                double sq = 0;
-                for (int i = s0; i < s1; i++) sq += ctx.passes.squaredDeviations(x, i * size + c * spatial, spatial, m);
+                double sq = ctx.passes.squaredDeviationsPlanes(x, first, spatial, size, planes, m);
                 // mean was rounded to float for the pass: correct for the offset (sum of (x - m) = sum - count*m)
                 double offset = sum - count * (double) m;
                 sq -= offset * offset / count;
@@ -174,14 +173,10 @@ public final class BatchNorm extends Layer {
             for (int c = 0; c < channels; c++) {
                 int at = ctx.training ? gi * channels + c : c;
                 float m = wk.mean[at], inv = wk.invStd[at];
-                double sumDy = 0, sumDyX = 0;
-                for (int i = s0; i < s1; i++) {
-                    int off = i * size + c * spatial;
-                    if (reluOut != null) ctx.passes.maskSumAndDot(reluOut, dy, masked, x, off, spatial, wk.sums);
-                    else ctx.passes.sumAndDot(g, x, off, spatial, wk.sums);
-                    sumDy += wk.sums[0];
-                    sumDyX += wk.sums[1];
-                }
+                int first = s0 * size + c * spatial, planes = s1 - s0;
+                if (reluOut != null) ctx.passes.maskSumAndDotPlanes(reluOut, dy, masked, x, first, spatial, size, planes, wk.sums);
+                else ctx.passes.sumAndDotPlanes(g, x, first, spatial, size, planes, wk.sums);
+                double sumDy = wk.sums[0], sumDyX = wk.sums[1];
                 // sum(dy * xhat) with xhat = (x - m) * inv
                 double sumDyXhat = (sumDyX - m * sumDy) * inv;
                 gr[gamma + c] += (float) sumDyXhat;

@@ -54,6 +54,44 @@ class Passes {
         return s;
     }
 
+    /*
+     * The statistics of a batch-norm channel: the same run (a channel's plane) in count images,
+     * stride floats apart, summed into one double. Here plane by plane with the single-run passes;
+     * VectorPasses keeps its vector lanes in double lanes across the planes and adds them once.
+     */
+
+    /** Sum over count runs a[off + i*stride, + len). */
+    double sumPlanes(float[] a, int off, int len, int stride, int count) {
+        double s = 0;
+        for (int i = 0; i < count; i++) s += sum(a, off + i * stride, len);
+        return s;
+    }
+
+    /** Sum of (a - m)^2 over count runs a[off + i*stride, + len). */
+    double squaredDeviationsPlanes(float[] a, int off, int len, int stride, int count, float m) {
+        double s = 0;
+        for (int i = 0; i < count; i++) s += squaredDeviations(a, off + i * stride, len, m);
+        return s;
+    }
+
+    /** out[0] = sum of g, out[1] = sum of g*x over count runs [off + i*stride, + len). */
+    void sumAndDotPlanes(float[] g, float[] x, int off, int len, int stride, int count, double[] out) {
+        double s = 0, d = 0;
+        for (int i = 0; i < count; i++) {
+            sumAndDot(g, x, off + i * stride, len, out);
+            s += out[0];
+            d += out[1];
+        }
+        out[0] = s;
+        out[1] = d;
+    }
+
+    /** {@link #reluMask} of each run into masked, then {@link #sumAndDotPlanes} of masked and x. */
+    void maskSumAndDotPlanes(float[] y, float[] dy, float[] masked, float[] x, int off, int len, int stride, int count, double[] out) {
+        for (int i = 0; i < count; i++) reluMask(y, dy, masked, off + i * stride, len);
+        sumAndDotPlanes(masked, x, off, len, stride, count, out);
+    }
+
     /** Sum of (a - m)^2 over a[off, off+len). */
     double squaredDeviations(float[] a, int off, int len, float m) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
@@ -100,15 +138,6 @@ class Passes {
         }
         out[0] = s;
         out[1] = d;
-    }
-
-    /**
-     * {@link #reluMask} of [off, off+len) into masked, then {@link #sumAndDot} of masked and x: what
-     * {@link VectorPasses} does in one pass.
-     */
-    void maskSumAndDot(float[] y, float[] dy, float[] masked, float[] x, int off, int len, double[] out) {
-        reluMask(y, dy, masked, off, len);
-        sumAndDot(masked, x, off, len, out);
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.sparkcnn.kernels.layers;
 
 import dev.sparkcnn.kernels.gemm.VectorGemm;
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -45,72 +47,125 @@ final class VectorPasses extends Passes {
         return s;
     }
 
-    @Override
-    double squaredDeviations(float[] a, int off, int len, float m) {
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-        int e = off, end = off + len;
-        for (; e + 2 * VL <= end; e += 2 * VL) {
-            FloatVector d0 = FloatVector.fromArray(S, a, e).sub(m);
-            FloatVector d1 = FloatVector.fromArray(S, a, e + VL).sub(m);
-            s0 = d0.fma(d0, s0);
-            s1 = d1.fma(d1, s1);
-        }
-        double s = lanesSum(s0.add(s1), lanes);
-        for (; e < end; e++) {
-            double d = a[e] - m;
-            s += d * d;
-        }
+    // ---- batch-norm statistics over the planes of a channel ----------------------------------------
+    // Each plane sums in float vector lanes (two chains) as sum() does; the lanes then go into double
+    // lane accumulators, lane by lane, and those are added once, in lane order, after the last plane
+    // (a per-plane reduction is a chain of VL dependent double adds: most of the time at 8x8 planes).
+    // The scalar tails add into one double in plane order. Every order is fixed: bitwise reproducible.
+
+    private final double[] acc = new double[VL];
+    private final double[] acc2 = new double[VL];
+
+    private static void addLanes(FloatVector v, float[] buf, double[] acc) {
+        v.intoArray(buf, 0);
+        for (int l = 0; l < VL; l++) acc[l] += buf[l];
+    }
+
+    private static double inLaneOrder(double[] acc) {
+        double s = 0;
+        for (int l = 0; l < VL; l++) s += acc[l];
         return s;
     }
 
     @Override
-    void sumAndDot(float[] g, float[] x, int off, int len, double[] out) {
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
-        int e = off, end = off + len;
-        for (; e + 2 * VL <= end; e += 2 * VL) {
-            FloatVector g0 = FloatVector.fromArray(S, g, e);
-            FloatVector g1 = FloatVector.fromArray(S, g, e + VL);
-            s0 = s0.add(g0);
-            s1 = s1.add(g1);
-            d0 = g0.fma(FloatVector.fromArray(S, x, e), d0);
-            d1 = g1.fma(FloatVector.fromArray(S, x, e + VL), d1);
+    double sumPlanes(float[] a, int off, int len, int stride, int count) {
+        Arrays.fill(acc, 0);
+        double tail = 0;
+        for (int i = 0; i < count; i++) {
+            int e = off + i * stride, end = e + len;
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+            for (; e + 2 * VL <= end; e += 2 * VL) {
+                s0 = s0.add(FloatVector.fromArray(S, a, e));
+                s1 = s1.add(FloatVector.fromArray(S, a, e + VL));
+            }
+            addLanes(s0.add(s1), lanes, acc);
+            for (; e < end; e++) tail += a[e];
         }
-        double s = lanesSum(s0.add(s1), lanes), d = lanesSum(d0.add(d1), lanes2);
-        for (; e < end; e++) {
-            s += g[e];
-            d += (double) g[e] * x[e];
-        }
-        out[0] = s;
-        out[1] = d;
+        return inLaneOrder(acc) + tail;
     }
 
     @Override
-    void maskSumAndDot(float[] y, float[] dy, float[] masked, float[] x, int off, int len, double[] out) {
-        // the order of sumAndDot exactly, on the masked values, written as they are made
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
-        int e = off, end = off + len;
-        for (; e + 2 * VL <= end; e += 2 * VL) {
-            FloatVector g0 = mask(y, dy, e);
-            FloatVector g1 = mask(y, dy, e + VL);
-            g0.intoArray(masked, e);
-            g1.intoArray(masked, e + VL);
-            s0 = s0.add(g0);
-            s1 = s1.add(g1);
-            d0 = g0.fma(FloatVector.fromArray(S, x, e), d0);
-            d1 = g1.fma(FloatVector.fromArray(S, x, e + VL), d1);
-        }
-        double s = lanesSum(s0.add(s1), lanes), d = lanesSum(d0.add(d1), lanes2);
-        if (e < end) {
-            super.reluMask(y, dy, masked, e, end - e);
+    double squaredDeviationsPlanes(float[] a, int off, int len, int stride, int count, float m) {
+        Arrays.fill(acc, 0);
+        double tail = 0;
+        for (int i = 0; i < count; i++) {
+            int e = off + i * stride, end = e + len;
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+            for (; e + 2 * VL <= end; e += 2 * VL) {
+                FloatVector d0 = FloatVector.fromArray(S, a, e).sub(m);
+                FloatVector d1 = FloatVector.fromArray(S, a, e + VL).sub(m);
+                s0 = d0.fma(d0, s0);
+                s1 = d1.fma(d1, s1);
+            }
+            addLanes(s0.add(s1), lanes, acc);
             for (; e < end; e++) {
-                s += masked[e];
-                d += (double) masked[e] * x[e];
+                double d = a[e] - m;
+                tail += d * d;
             }
         }
-        out[0] = s;
-        out[1] = d;
+        return inLaneOrder(acc) + tail;
+    }
+
+    @Override
+    void sumAndDotPlanes(float[] g, float[] x, int off, int len, int stride, int count, double[] out) {
+        Arrays.fill(acc, 0);
+        Arrays.fill(acc2, 0);
+        double tailS = 0, tailD = 0;
+        for (int i = 0; i < count; i++) {
+            int e = off + i * stride, end = e + len;
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+            FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+            for (; e + 2 * VL <= end; e += 2 * VL) {
+                FloatVector g0 = FloatVector.fromArray(S, g, e);
+                FloatVector g1 = FloatVector.fromArray(S, g, e + VL);
+                s0 = s0.add(g0);
+                s1 = s1.add(g1);
+                d0 = g0.fma(FloatVector.fromArray(S, x, e), d0);
+                d1 = g1.fma(FloatVector.fromArray(S, x, e + VL), d1);
+            }
+            addLanes(s0.add(s1), lanes, acc);
+            addLanes(d0.add(d1), lanes2, acc2);
+            for (; e < end; e++) {
+                tailS += g[e];
+                tailD += (double) g[e] * x[e];
+            }
+        }
+        out[0] = inLaneOrder(acc) + tailS;
+        out[1] = inLaneOrder(acc2) + tailD;
+    }
+
+    @Override
+    void maskSumAndDotPlanes(float[] y, float[] dy, float[] masked, float[] x, int off, int len, int stride, int count, double[] out) {
+        // the order of sumAndDotPlanes exactly, on the masked values, written as they are made
+        Arrays.fill(acc, 0);
+        Arrays.fill(acc2, 0);
+        double tailS = 0, tailD = 0;
+        for (int i = 0; i < count; i++) {
+            int e = off + i * stride, end = e + len;
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+            FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+            for (; e + 2 * VL <= end; e += 2 * VL) {
+                FloatVector g0 = mask(y, dy, e);
+                FloatVector g1 = mask(y, dy, e + VL);
+                g0.intoArray(masked, e);
+                g1.intoArray(masked, e + VL);
+                s0 = s0.add(g0);
+                s1 = s1.add(g1);
+                d0 = g0.fma(FloatVector.fromArray(S, x, e), d0);
+                d1 = g1.fma(FloatVector.fromArray(S, x, e + VL), d1);
+            }
+            addLanes(s0.add(s1), lanes, acc);
+            addLanes(d0.add(d1), lanes2, acc2);
+            if (e < end) {
+                super.reluMask(y, dy, masked, e, end - e);
+                for (; e < end; e++) {
+                    tailS += masked[e];
+                    tailD += (double) masked[e] * x[e];
+                }
+            }
+        }
+        out[0] = inLaneOrder(acc) + tailS;
+        out[1] = inLaneOrder(acc2) + tailD;
     }
 
     /** dy's VL floats at e where y's are not +0 (the plain loop's bit trick in int lanes: keep = (yb | -yb) >> 31). */

@@ -80,41 +80,64 @@ class PassesTest {
         double[] o0 = new double[2], o1 = new double[2];
         for (int len : LENGTHS) {
             int off = r.nextInt(5), n = off + len + 5;
-            float[] a = data(r, n, false), b = data(r, n, false);
-            float m = 0.4f;
-            double sum = 0, abs = 0, sq = 0, sumB = 0, dot = 0, absDot = 0;
+            float[] a = data(r, n, false);
+            double sum = 0, abs = 0;
             for (int i = off; i < off + len; i++) {
                 sum += a[i];
                 abs += Math.abs(a[i]);
-                sq += ((double) a[i] - m) * ((double) a[i] - m);
-                sumB += b[i];
-                dot += (double) b[i] * a[i];
-                absDot += Math.abs((double) b[i] * a[i]);
             }
+            // one run: the convolution bias gradient's sum
             for (Passes p : new Passes[] {plain, vec}) {
-                String what = (p == vec ? "vector" : "plain") + " len " + len;
-                assertEquals(sum, p.sum(a, off, len), 1e-6 * abs + 1e-12, "sum " + what);
-                assertEquals(sq, p.squaredDeviations(a, off, len, m), 1e-6 * sq + 1e-12, "squared deviations " + what);
-                p.sumAndDot(b, a, off, len, o0);
-                assertEquals(sumB, o0[0], 1e-6 * abs + 1e-12, "sumAndDot sum " + what);
-                assertEquals(dot, o0[1], 1e-6 * absDot + 1e-12, "sumAndDot dot " + what);
+                assertEquals(sum, p.sum(a, off, len), 1e-6 * abs + 1e-12, "sum " + (p == vec ? "vector" : "plain") + " len " + len);
             }
-            // the fused mask-and-sum pass is the mask, then the sums, bit for bit
-            float[] y = new float[n];
-            for (int i = 0; i < n; i++) y[i] = Math.max(b[i] - 0.3f, 0f);
-            for (Passes p : new Passes[] {plain, vec}) {
-                float[] m0 = new float[n], m1 = new float[n];
-                p.reluMask(y, a, m0, off, len);
-                p.sumAndDot(m0, b, off, len, o0);
-                p.maskSumAndDot(y, a, m1, b, off, len, o1);
-                assertBitwise(m0, m1, "maskSumAndDot mask len " + len);
-                assertEquals(Double.doubleToRawLongBits(o0[0]), Double.doubleToRawLongBits(o1[0]), "maskSumAndDot sum len " + len);
-                assertEquals(Double.doubleToRawLongBits(o0[1]), Double.doubleToRawLongBits(o1[1]), "maskSumAndDot dot len " + len);
+        }
+        // the batch-norm statistics: a run (a channel's plane) in each of count images, stride apart
+        int[] counts = {1, 2, 3, 16, 64};
+        for (int len : LENGTHS) {
+            for (int count : counts) {
+                int off = r.nextInt(5), stride = len + r.nextInt(40), n = off + (count - 1) * stride + len + 5;
+                float[] a = data(r, n, false), b = data(r, n, false);
+                float m = 0.4f;
+                double sum = 0, abs = 0, sq = 0, sumB = 0, dot = 0, absDot = 0;
+                for (int i = 0; i < count; i++) {
+                    for (int e = off + i * stride; e < off + i * stride + len; e++) {
+                        sum += a[e];
+                        abs += Math.abs(a[e]);
+                        sq += ((double) a[e] - m) * ((double) a[e] - m);
+                        sumB += b[e];
+                        dot += (double) b[e] * a[e];
+                        absDot += Math.abs((double) b[e] * a[e]);
+                    }
+                }
+                for (Passes p : new Passes[] {plain, vec}) {
+                    String what = (p == vec ? "vector" : "plain") + " len " + len + " count " + count;
+                    assertEquals(sum, p.sumPlanes(a, off, len, stride, count), 1e-6 * abs + 1e-12, "sum " + what);
+                    assertEquals(sq, p.squaredDeviationsPlanes(a, off, len, stride, count, m), 1e-6 * sq + 1e-12, "squared deviations " + what);
+                    p.sumAndDotPlanes(b, a, off, len, stride, count, o0);
+                    assertEquals(sumB, o0[0], 1e-6 * abs + 1e-12, "sumAndDot sum " + what);
+                    assertEquals(dot, o0[1], 1e-6 * absDot + 1e-12, "sumAndDot dot " + what);
+                }
+                // the fused mask-and-sum pass is the mask, then the sums, bit for bit; floats between
+                // the runs are left alone
+                float[] y = new float[n];
+                for (int i = 0; i < n; i++) y[i] = Math.max(b[i] - 0.3f, 0f);
+                for (Passes p : new Passes[] {plain, vec}) {
+                    float[] m0 = new float[n], m1 = new float[n];
+                    java.util.Arrays.fill(m0, 7f);
+                    java.util.Arrays.fill(m1, 7f);
+                    for (int i = 0; i < count; i++) p.reluMask(y, a, m0, off + i * stride, len);
+                    p.sumAndDotPlanes(m0, b, off, len, stride, count, o0);
+                    p.maskSumAndDotPlanes(y, a, m1, b, off, len, stride, count, o1);
+                    String what = (p == vec ? "vector" : "plain") + " len " + len + " count " + count;
+                    assertBitwise(m0, m1, "maskSumAndDot mask " + what);
+                    assertEquals(Double.doubleToRawLongBits(o0[0]), Double.doubleToRawLongBits(o1[0]), "maskSumAndDot sum " + what);
+                    assertEquals(Double.doubleToRawLongBits(o0[1]), Double.doubleToRawLongBits(o1[1]), "maskSumAndDot dot " + what);
+                }
+                // fixed order: the same call gives the same bits
+                vec.sumAndDotPlanes(b, a, off, len, stride, count, o1);
+                vec.sumAndDotPlanes(b, a, off, len, stride, count, o0);
+                assertEquals(Double.doubleToRawLongBits(o0[1]), Double.doubleToRawLongBits(o1[1]));
             }
-            // fixed order: the same call gives the same bits
-            vec.sumAndDot(b, a, off, len, o1);
-            vec.sumAndDot(b, a, off, len, o0);
-            assertEquals(Double.doubleToRawLongBits(o0[1]), Double.doubleToRawLongBits(o1[1]));
         }
     }
 
