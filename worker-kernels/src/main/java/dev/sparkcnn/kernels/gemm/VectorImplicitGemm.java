@@ -28,7 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  *                     C[i:i+14, j..] += sum_{p in block} A(i.., p) * B(p, j..)
  * </pre>
  * The generated look of the kernels is on purpose: the JIT keeps the accumulators in registers
- * only when every one is a named local (see {@link VectorGemm}). Edit the four alike.
+ * only when every one is a named local (see {@link VectorGemm}). Edit the kernels of a family alike
+ * (kernelB1-B3, kernelA1, A1x16, A2, A2x14): they differ only in their tile.
  */
 public final class VectorImplicitGemm implements ImplicitGemm {
 
