@@ -7,6 +7,12 @@ import dev.sparkcnn.kernels.tensor.Shape;
  * counts as minus infinity). Forward remembers, for every output, the input index of its maximum
  * (first one on ties); backward routes dy there.
  *
+ * <p>A ReLU right before a max pool can be folded into it ({@link #forward(Context, Object, float[],
+ * float[], int, boolean)} with {@code relu}): {@code max(relu(x)) = relu(max(x))} value for value,
+ * and the gradient of a window whose maximum is not positive is zero either way (ReLU's mask drops
+ * whatever the pool routed to a zero). The network's workspace does that, saving ReLU's two full
+ * passes over the larger tensor; the result is bitwise the same as the two layers in turn.
+ *
  * <pre>
  *   x: (N, C, H, W)   y: (N, C, outH, outW)   argmax: (N, C, outH, outW) int, index into x
  * </pre>
@@ -36,14 +42,21 @@ public final class MaxPool2d extends Layer {
 
     @Override
     public void forward(Context ctx, Object work, float[] x, float[] y, int n) {
+        forward(ctx, work, x, y, n, false);
+    }
+
+    /** Forward; with {@code relu}, of ReLU then this pool: each maximum is clamped at 0 (argmax is x's). */
+    public void forward(Context ctx, Object work, float[] x, float[] y, int n, boolean relu) {
         int[] argmax = (int[]) work;
+        // the clamp's floor: -infinity leaves every value alone (Math.max(v, -inf) = v, also for -0 and NaN)
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         int h = in.height(), w = in.width(), oh = g.outH(), ow = g.outW();
         int planes = n * in.channels();
         // the fast path reads whole 2x2 windows: with round=ceil on an odd size the last row or
         // column of windows hangs over the edge, and those take the general (clipping) loop
         if (g.kh() == 2 && g.kw() == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0
                 && 2 * oh <= h && 2 * ow <= w) {
-            forward2x2(x, y, argmax, planes, h, w, oh, ow);
+            forward2x2(x, y, argmax, planes, h, w, oh, ow, floor);
             return;
         }
         for (int pl = 0; pl < planes; pl++) {
@@ -65,7 +78,7 @@ public final class MaxPool2d extends Layer {
                             best = Math.max(best, v);
                         }
                     }
-                    y[yBase + oy * ow + ox] = best;
+                    y[yBase + oy * ow + ox] = Math.max(best, floor);
                     argmax[yBase + oy * ow + ox] = bestIdx;
                 }
             }
@@ -73,7 +86,7 @@ public final class MaxPool2d extends Layer {
     }
 
     /** The common 2x2 stride-2 case; the caller checked that every window lies inside the input. */
-    private static void forward2x2(float[] x, float[] y, int[] argmax, int planes, int h, int w, int oh, int ow) {
+    private static void forward2x2(float[] x, float[] y, int[] argmax, int planes, int h, int w, int oh, int ow, float floor) {
         for (int pl = 0; pl < planes; pl++) {
             int xBase = pl * h * w, yBase = pl * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
@@ -89,7 +102,7 @@ public final class MaxPool2d extends Layer {
                     int topIdx = i0 + (b > a ? 1 : 0);
                     int bottomIdx = i2 + (d > c ? 1 : 0);
                     int lower = bottom > top ? 1 : 0;
-                    y[out + ox] = Math.max(top, bottom);
+                    y[out + ox] = Math.max(Math.max(top, bottom), floor);
                     argmax[out + ox] = topIdx + lower * (bottomIdx - topIdx);
                 }
             }
@@ -98,11 +111,27 @@ public final class MaxPool2d extends Layer {
 
     @Override
     public void backward(Context ctx, Object work, float[] x, float[] y, float[] dy, float[] dx, int n) {
+        backward(ctx, work, y, dy, dx, n, false);
+    }
+
+    /**
+     * Backward; with {@code relu}, of ReLU then this pool (after the matching forward): dx is the
+     * gradient at the ReLU's input, and windows whose output y is not positive route nothing.
+     */
+    public void backward(Context ctx, Object work, float[] y, float[] dy, float[] dx, int n, boolean relu) {
         if (dx == null) return;
         int[] argmax = (int[]) work;
         java.util.Arrays.fill(dx, 0, n * in.size(), 0f);
         int total = n * out.size();
-        for (int i = 0; i < total; i++) dx[argmax[i]] += dy[i];
+        if (relu) {
+            // a branch, not a select: after a ReLU most windows have a positive maximum (~94% of
+            // 2x2 windows of random signs), so it is predicted well; masking dy's bits was slower
+            for (int i = 0; i < total; i++) {
+                if (y[i] > 0f) dx[argmax[i]] += dy[i];
+            }
+        } else {
+            for (int i = 0; i < total; i++) dx[argmax[i]] += dy[i];
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.sparkcnn.kernels.net;
 
 import dev.sparkcnn.kernels.gemm.Gemm;
+import dev.sparkcnn.kernels.layers.Activation;
+import dev.sparkcnn.kernels.layers.MaxPool2d;
 import dev.sparkcnn.kernels.layers.Context;
 import dev.sparkcnn.kernels.layers.Layer;
 import dev.sparkcnn.kernels.loss.Loss;
@@ -14,7 +16,13 @@ import dev.sparkcnn.kernels.loss.Loss;
  * <pre>
  *   act[0] = the caller's input (N, input), act[i + 1] = output of layer i (N, layer i out)
  * </pre>
- * Not thread-safe: one per thread (a Spark executor keeps one per task slot).
+ * A ReLU followed by a max pool runs as one pass ({@link MaxPool2d#forward(Context, Object, float[],
+ * float[], int, boolean)}): the ReLU layer's output is never written and its backward is the pool's,
+ * bitwise the same result without two full passes over the larger tensor (cifar-quick's first ReLU
+ * reads and writes 8 MB per batch of 64 each way). {@code -Dsparkcnn.fuseReluPool=false} runs them
+ * apart (for the benchmark's comparison).
+ *
+ * <p>Not thread-safe: one per thread (a Spark executor keeps one per task slot).
  */
 public final class Workspace {
 
@@ -26,6 +34,8 @@ public final class Workspace {
     private final float[] gradA, gradB;
     private final float[] dLogits;
     private final long[] forwardNanos, backwardNanos;
+    /** fused[i]: layer i is a ReLU folded into the max pool i + 1 (which then reads act[i]). */
+    private final boolean[] fused;
     private boolean timing;
     private int lastCorrect;
 
@@ -37,10 +47,18 @@ public final class Workspace {
         int layers = net.layerCount();
         act = new float[layers + 1][];
         work = new Object[layers];
+        fused = new boolean[layers];
+        boolean fuse = Boolean.parseBoolean(System.getProperty("sparkcnn.fuseReluPool", "true"));
+        // not the first layer: the pool would then compute an input gradient nobody asked for
+        for (int i = 1; fuse && i + 1 < layers; i++) {
+            fused[i] = net.layer(i) instanceof Activation a && a.function() == Activation.Kind.RELU
+                    && net.layer(i + 1) instanceof MaxPool2d;
+        }
         int maxGrad = 0;
         for (int i = 0; i < layers; i++) {
             Layer l = net.layer(i);
-            act[i + 1] = new float[Math.multiplyExact(capacity, l.outputShape().size())];
+            // a fused ReLU's output is never written: no buffer
+            act[i + 1] = fused[i] ? null : new float[Math.multiplyExact(capacity, l.outputShape().size())];
             work[i] = l.allocate(capacity);
             maxGrad = Math.max(maxGrad, Math.max(l.inputShape().size(), l.outputShape().size()));
         }
@@ -87,8 +105,13 @@ public final class Workspace {
         checkBatch(x, n);
         act[0] = x;
         for (int i = 0; i < act.length - 1; i++) {
+            if (fused[i]) continue;
             long t0 = timing ? System.nanoTime() : 0;
-            net.layer(i).forward(ctx, work[i], act[i], act[i + 1], n);
+            if (i > 0 && fused[i - 1]) {
+                ((MaxPool2d) net.layer(i)).forward(ctx, work[i], act[i - 1], act[i + 1], n, true);
+            } else {
+                net.layer(i).forward(ctx, work[i], act[i], act[i + 1], n);
+            }
             if (timing) forwardNanos[i] += System.nanoTime() - t0;
         }
         return act[act.length - 1];
@@ -101,9 +124,15 @@ public final class Workspace {
     public void backward(float[] dOutput, int n) {
         float[] dy = dOutput, dx = gradA;
         for (int i = act.length - 2; i >= 0; i--) {
+            // a fused ReLU: the pool after it already wrote the gradient at the ReLU's input into dy
+            if (fused[i]) continue;
             long t0 = timing ? System.nanoTime() : 0;
             float[] target = i == 0 ? null : dx;
-            net.layer(i).backward(ctx, work[i], act[i], act[i + 1], dy, target, n);
+            if (i > 0 && fused[i - 1]) {
+                ((MaxPool2d) net.layer(i)).backward(ctx, work[i], act[i + 1], dy, target, n, true);
+            } else {
+                net.layer(i).backward(ctx, work[i], act[i], act[i + 1], dy, target, n);
+            }
             if (timing) backwardNanos[i] += System.nanoTime() - t0;
             dy = dx;
             dx = dx == gradA ? gradB : gradA;

@@ -198,6 +198,87 @@ class NetworkTest {
         return out;
     }
 
+    /**
+     * The workspace runs a ReLU followed by a max pool as one pass: logits, parameter gradients and
+     * batch-norm statistics must be bitwise those of the layers run one after the other through the
+     * plain Layer API, for overlapping, padded and ceil-rounded windows and the 2x2 fast path, with
+     * inputs on a coarse grid (ties and exact zeros in the windows) and windows whose maximum is negative.
+     */
+    @Test
+    void fusedReluMaxPoolIsBitwiseTheLayersInTurn() {
+        String[] specs = {
+            String.join("\n", "input 3x9x9", "conv filters=4 size=3 pad=1", "relu", "maxpool size=3 stride=2",
+                    "conv filters=5 size=3 pad=1", "relu", "maxpool size=2 stride=2 round=floor", "fc units=6", "relu",
+                    "fc units=3"),
+            String.join("\n", "input 2x8x8", "conv filters=16 size=3 pad=1", "batchnorm", "relu", "maxpool size=2",
+                    "conv filters=3 size=1", "relu", "maxpool size=3 stride=2 pad=1 round=ceil", "fc units=3"),
+            String.join("\n", "input 2x7x7", "conv filters=3 size=2", "relu", "maxpool size=2 stride=2 round=ceil",
+                    "fc units=4"),
+        };
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        for (String spec : specs) {
+            Network net = ModelSpec.parse(spec, "fusion").build();
+            int n = 5, classes = net.outputShape().size();
+            for (long seed = 1; seed <= 4; seed++) {
+                // inputs and weights on coarse grids: equal maxima and exact zeros happen in many windows (the
+                // output layer's small initial weights still round to nonzero values at 1/32)
+                float[] x = randomInput(n * net.inputShape().size(), seed);
+                for (int i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2) / 2f;
+                float[] params = net.initParams(seed);
+                for (int i = 0; i < params.length; i++) params[i] = Math.round(params[i] * 32) / 32f;
+                int[] labels = new int[n];
+                for (int i = 0; i < n; i++) labels[i] = (int) ((seed + i) % classes);
+
+                Workspace ws = net.newWorkspace(n, Gemms.create());
+                Context ctx = ws.context();
+                ctx.params = params;
+                ctx.grads = new float[net.paramCount()];
+                ctx.state = net.initState();
+                ctx.stats = new float[net.stateCount()];
+                ctx.training = true;
+                ctx.sampleKeys = new long[n];
+                float[] dLogits = new float[n * classes];
+                float[] logits = ws.forward(x, n).clone();
+                loss.forwardBackward(logits, n, classes, labels, 0, dLogits, 1f);
+                ws.backward(dLogits, n);
+
+                Context ref = new Context(Gemms.create());
+                ref.params = params;
+                ref.grads = new float[net.paramCount()];
+                ref.state = net.initState();
+                ref.stats = new float[net.stateCount()];
+                ref.training = true;
+                ref.sampleKeys = new long[n];
+                int layers = net.layerCount();
+                float[][] act = new float[layers + 1][];
+                Object[] work = new Object[layers];
+                act[0] = x;
+                for (int i = 0; i < layers; i++) {
+                    var l = net.layer(i);
+                    work[i] = l.allocate(n);
+                    act[i + 1] = new float[n * l.outputShape().size()];
+                    l.forward(ref, work[i], act[i], act[i + 1], n);
+                }
+                float[] dy = dLogits;
+                for (int i = layers - 1; i >= 0; i--) {
+                    float[] dx = i == 0 ? null : new float[n * net.layer(i).inputShape().size()];
+                    net.layer(i).backward(ref, work[i], act[i], act[i + 1], dy, dx, n);
+                    dy = dx;
+                }
+                String where = spec.replace('\n', '/') + ", seed " + seed;
+                assertArrayEquals(act[layers], logits, where + ": logits");
+                assertArrayEquals(ref.grads, ctx.grads, where + ": gradients");
+                assertArrayEquals(ref.stats, ctx.stats, where + ": statistics");
+                for (int i = 0; i < layers; i++) {
+                    var l = net.layer(i);
+                    boolean flows = l.paramCount() == 0;
+                    for (int k = l.paramOffset(); k < l.paramOffset() + l.paramCount(); k++) flows |= ctx.grads[k] != 0f;
+                    assertTrue(flows, where + ": layer " + i + " got a gradient");
+                }
+            }
+        }
+    }
+
     @Test
     void sameSeedGivesBitwiseIdenticalParameters() {
         float[] a = train(SMALL, 42, 10);
