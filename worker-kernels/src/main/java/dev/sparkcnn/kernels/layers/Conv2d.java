@@ -142,11 +142,17 @@ public final class Conv2d extends Layer {
         float[] dyp;    // zero-padded dy_n (K, Hq, Wq)
         float[] wrT;    // rotated weights, transposed: (K*kh*kw x C)
         float[] dxT;    // dx_n^T (H*W rounded up, x C)
+        Winograd wino;  // the Winograd path's transforms and scratch
+        final int capacity;
+
+        Work(int capacity) {
+            this.capacity = capacity;
+        }
     }
 
     @Override
     public Object allocate(int capacity) {
-        return new Work();
+        return new Work(capacity);
     }
 
     private Work work(Object o, ImplicitGemm ig) {
@@ -155,6 +161,12 @@ public final class Conv2d extends Layer {
         if (wk.plan == null || wk.plan.vl != vl) {
             Plan p = new Plan(vl, ig == null ? 0 : ig.rowBlock(), ig == null ? 0 : ig.dotBlock());
             wk.plan = p;
+            if (p.forward == Path.WINOGRAD) {
+                wk.wino = new Winograd(in.channels(), filters, in.height(), in.width(), wk.capacity);
+                wk.cols = wk.xp = wk.wT = wk.yT = wk.dyT = wk.dwT = wk.lanes = wk.dyp = wk.wrT = wk.dxT = null;
+                return wk;
+            }
+            wk.wino = null;
             int c = in.channels(), k = filters;
             boolean anyIm2col = !pointwise && (p.forward == Path.IM2COL || p.weightGrad == Path.IM2COL
                     || p.inputGrad == Path.IM2COL);
@@ -180,6 +192,10 @@ public final class Conv2d extends Layer {
         float[] p = ctx.params;
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
+        if (pl.forward == Path.WINOGRAD) {
+            wk.wino.forward(ctx.gemm, p, w, bias ? p : null, b, x, y, n);
+            return;
+        }
         if (pl.forward != Path.IM2COL) transposeWeights(p, w, wk.wT);
         for (int i = 0; i < n; i++) {
             int yOff = i * outSize;
@@ -219,6 +235,16 @@ public final class Conv2d extends Layer {
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
         int c = in.channels(), inPlane = in.height() * in.width();
+        if (pl.weightGrad == Path.WINOGRAD) {
+            if (bias) {
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < filters; k++) gr[b + k] += (float) ctx.passes.sum(dy, i * outSize + k * plane, plane);
+                }
+            }
+            wk.wino.weightGradient(ctx.gemm, x, dy, n, gr, w);
+            if (dx != null) wk.wino.inputGradient(ctx.gemm, p, w, dy, dx, n);
+            return;
+        }
         if (pl.weightGrad == Path.CHANNELS) Arrays.fill(wk.dwT, 0f);
         if (pl.weightGrad == Path.PIXELS) Arrays.fill(wk.lanes, 0f);
         if (dx != null && pl.inputGrad != Path.IM2COL) rotateWeights(p, w, wk.wrT);
@@ -297,7 +323,7 @@ public final class Conv2d extends Layer {
     // ---- the implicit path's data movement --------------------------------------------------------
 
     /** How each part is computed for one vector length (0: no implicit kernels). */
-    private enum Path { IM2COL, PIXELS, CHANNELS }
+    private enum Path { IM2COL, PIXELS, CHANNELS, WINOGRAD }
 
     /** The paths and the offset tables of the implicit GEMM, fixed by the geometry and VL. */
     private final class Plan {
@@ -317,6 +343,13 @@ public final class Conv2d extends Layer {
             // 1x1 kernels stay on im2col + GEMM: their cols are the (strided) image itself, a cheap
             // copy, while the implicit path pads whole images (measured 2x slower on ResNet's projections)
             boolean direct = vl > 0 && kh * kw > 1;
+            if (WINOGRAD && Winograd.fits(g, h, w, c, k, vl) && Math.min(c, k) >= WINOGRAD_MIN_CHANNELS) {
+                // all three parts as F(2x2, 3x3); nothing else of the plan is used
+                forward = weightGrad = inputGrad = Path.WINOGRAD;
+                hp = wp = hq = wq = qh = qw = rowsRounded = planeRounded = inPlaneRounded = rotRows = rowsDot = 0;
+                xRow = xPix = xVec = dyRow = dxPix = dxVec = null;
+                return;
+            }
             // forward
             if (direct && stride1 && ow % vl == 0 && k % mr == 0) forward = Path.PIXELS;
             else if (direct && k % vl == 0) forward = Path.CHANNELS;
@@ -446,6 +479,21 @@ public final class Conv2d extends Layer {
      */
     private static final int DOT_LANES_KB = Integer.getInteger("sparkcnn.conv.dotLanesKB", 256);
 
+    /**
+     * Winograd F(2x2, 3x3) for "same" 3x3 convolutions with the vector kernels ({@link Winograd});
+     * {@code -Dsparkcnn.conv.winograd=false} turns it off (for the benchmark's comparison).
+     */
+    private static final boolean WINOGRAD = Boolean.parseBoolean(System.getProperty("sparkcnn.conv.winograd", "true"));
+
+    /**
+     * Fewest input channels and filters for Winograd: its products are 16 GEMMs whose inner dimension is
+     * the channel count, and its transforms cost per channel what the direct kernels spend on 9 / C of
+     * a channel's multiplies. Measured (ConvBenchmark, resnet20, batch 64, forward / backward ms,
+     * direct -> Winograd): 64x8x8 1.81 / 3.59 -> 1.16 / 2.50, 32x16x16 1.65 / 3.52 -> 1.62 / 3.19,
+     * 16x32x32 1.77 / 4.16 -> 4.21 / 9.09.
+     */
+    private static final int WINOGRAD_MIN_CHANNELS = Integer.getInteger("sparkcnn.conv.winogradMinChannels", 32);
+
     /** Pixels per tile of the transposes: a 16 x K tile of the (pixels x K) side is at most 4 KB, in L1. */
     private static final int TILE = 16;
 
@@ -454,7 +502,7 @@ public final class Conv2d extends Layer {
      * pixels, so that the strided side stays in L1 (a plain loop wrote 128-byte-strided lines over
      * 128 KB and was ~30% of a weight-gradient pass).
      */
-    private static void transposeOut(float[] src, int cols, int len, float[] dst, int dstOff, float[] biasArr, int b) {
+    static void transposeOut(float[] src, int cols, int len, float[] dst, int dstOff, float[] biasArr, int b) {
         for (int q0 = 0; q0 < len; q0 += TILE) {
             int q1 = Math.min(len, q0 + TILE);
             for (int k = 0; k < cols; k++) {
@@ -466,7 +514,7 @@ public final class Conv2d extends Layer {
     }
 
     /** dst (len x cols) = the (cols x len) matrix at src[srcOff], transposed (tiled like {@link #transposeOut}). */
-    private static void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
+    static void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
         for (int q0 = 0; q0 < len; q0 += TILE) {
             int q1 = Math.min(len, q0 + TILE);
             for (int k = 0; k < cols; k++) {
@@ -483,7 +531,7 @@ public final class Conv2d extends Layer {
     }
 
     private static String name(Path p) {
-        return p == Path.IM2COL ? "im2col" : p == Path.PIXELS ? "direct/pixels" : "direct/channels";
+        return p == Path.IM2COL ? "im2col" : p == Path.PIXELS ? "direct/pixels" : p == Path.WINOGRAD ? "winograd" : "direct/channels";
     }
 
     @Override

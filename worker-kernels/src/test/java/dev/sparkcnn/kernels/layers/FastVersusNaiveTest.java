@@ -61,6 +61,61 @@ class FastVersusNaiveTest {
     }
 
     /**
+     * Winograd F(2x2, 3x3) ("same" 3x3 convolutions with the vector kernels) against the loops: forward,
+     * input and weight gradients to the same 1e-5 as every other path, on random even sizes (one tile
+     * row or column up to several chunks of images), channel and filter counts (32 or a vector more), batch
+     * sizes that end in a partial chunk, with and without bias, twice per layer (the scratch of the
+     * first call is reused). The plan must actually take the Winograd path.
+     */
+    @Test
+    void winogradMatchesLoops() {
+        Gemm gemm = Gemms.create();
+        org.junit.jupiter.api.Assumptions.assumeTrue(gemm.implicitGemm() != null, "Winograd runs with the vector kernels only");
+        int vl = gemm.implicitGemm().vectorLength();
+        SplittableRandom r = new SplittableRandom(23);
+        int ran = 0;
+        for (int trial = 0; ran < 30; trial++) {
+            // at least 32 of each (fewer stay direct: slower as Winograd), whole vectors of channels
+            int min = (32 + vl - 1) / vl * vl;
+            int c = min + vl * r.nextInt(2), k = min + vl * r.nextInt(2);
+            int h = 2 * (1 + r.nextInt(trial % 5 == 0 ? 16 : 5)), w = 2 * (1 + r.nextInt(6));
+            int n = 1 + r.nextInt(trial % 4 == 0 ? 40 : 4);
+            if ((long) n * c * k * h * w > 20_000_000L) continue;   // the loops' budget
+            ran++;
+            Window g = Window.of(h, w, 3, 3, 1, 1, 1, 1, 1, 1, Window.Rounding.EXACT);
+            boolean bias = r.nextBoolean();
+            Conv2d conv = new Conv2d(new Shape(c, h, w), k, g, bias, Conv2d.InitKind.HE);
+            assertEquals("forward winograd, dW winograd, dx winograd", conv.paths(vl), "paths of " + conv);
+            conv.place(0, 0, 0);
+            Context ctx = new Context(gemm);
+            ctx.params = GradientCheck.random(conv.paramCount(), 700 + trial, 1);
+            ctx.grads = new float[conv.paramCount()];
+            float[] x = GradientCheck.random(n * c * h * w, 800 + trial, 1);
+            int outLen = n * conv.outputShape().size();
+            float[] y = new float[outLen + 5];
+            Object work = conv.allocate(n + r.nextInt(3));
+            String what = conv + " on " + c + "x" + h + "x" + w + " n=" + n;
+            for (int repeat = 0; repeat < 2; repeat++) {
+                java.util.Arrays.fill(ctx.grads, 0f);
+                conv.forward(ctx, work, x, y, n);
+                double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
+                double e = maxRelativeError(y, ref, outLen);
+                assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
+                for (int i = outLen; i < y.length; i++) assertEquals(0f, y[i], what + ": wrote past the batch");
+                float[] dy = GradientCheck.random(outLen, 900 + trial + repeat, 1);
+                float[] dx = new float[x.length];
+                java.util.Arrays.fill(dx, Float.NaN);   // every element must be written
+                conv.backward(ctx, work, x, y, dy, dx, n);
+                double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
+                e = maxRelativeError(dx, refGrads[0], dx.length);
+                assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
+                e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
+                assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
+            }
+        }
+    }
+
+    /**
      * The implicit-GEMM paths (pixels- and channel-vectorised forward and weight gradient, full-convolution
      * input gradient) against the loops, on geometries drawn so that every path is taken: widths that
      * are multiples of the vector length, filter and channel counts that are multiples of 8 or of VL,

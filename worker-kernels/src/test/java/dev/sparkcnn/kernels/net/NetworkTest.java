@@ -164,8 +164,18 @@ class NetworkTest {
         Network resnet = ModelSpec.resolve("resnet20").build();
         dev.sparkcnn.kernels.layers.ResidualBlock stage1 = (dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(3);
         assertEquals("forward direct/pixels, dW direct/pixels, dx direct/pixels", stage1.conv1().paths(16));
+        // the 32- and 64-channel stages' same-size 3x3 convolutions: Winograd F(2x2, 3x3); their strided
+        // first convolutions stay direct
         dev.sparkcnn.kernels.layers.ResidualBlock stage2 = (dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(7);
-        assertEquals("forward direct/pixels, dW direct/channels, dx direct/pixels", stage2.conv2().paths(16));
+        assertEquals("forward winograd, dW winograd, dx winograd", stage2.conv2().paths(16));
+        assertEquals("forward winograd, dW winograd, dx winograd", stage2.conv1().paths(16));
+        dev.sparkcnn.kernels.layers.ResidualBlock stage3first = (dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(9);
+        assertEquals("forward direct/channels, dW direct/channels, dx im2col", stage3first.conv1().paths(16));
+        assertEquals("forward winograd, dW winograd, dx winograd", stage3first.conv2().paths(16));
+        assertEquals("forward winograd, dW winograd, dx winograd",
+                ((dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(11)).conv1().paths(16));
+        assertEquals("forward im2col, dW im2col, dx im2col",
+                ((dev.sparkcnn.kernels.layers.ResidualBlock) resnet.layer(11)).conv1().paths(0), "no vector kernels: im2col (EJML)");
     }
 
     /** Trains a net for a few steps from a seed and returns the parameters. */
