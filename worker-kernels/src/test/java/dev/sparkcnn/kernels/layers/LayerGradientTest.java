@@ -24,6 +24,7 @@ class LayerGradientTest {
             "2, 9, 9, 2, 3, 3, 2, 2, 2, 2, 2, false",    // dilation 2, no bias
             "5, 4, 4, 3, 1, 1, 1, 1, 0, 0, 1, true",     // pointwise 1x1: cols are the image
             "3, 6, 6, 2, 1, 1, 2, 2, 0, 0, 1, false",    // 1x1 stride 2 (ResNet projection)
+            "32, 4, 6, 32, 3, 3, 1, 1, 1, 1, 1, true",   // Winograd F(2x2, 3x3) with the vector kernels
     })
     void conv(int c, int h, int w, int filters, int kh, int kw, int sh, int sw, int ph, int pw, int d, boolean bias) {
         Shape in = new Shape(c, h, w);
