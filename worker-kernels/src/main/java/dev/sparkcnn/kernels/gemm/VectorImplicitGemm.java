@@ -57,8 +57,11 @@ public final class VectorImplicitGemm implements ImplicitGemm {
                     + " vectors are shorter than k = " + k + " and nVec = " + nVec);
         }
         int t = 0;
-        // three output vectors per tile (24 accumulators, 8 broadcasts and 3 loads per 24 FMAs), then pairs
-        for (; t + 2 < nVec; t += 3) {
+        // three output vectors per tile (24 accumulators, 8 broadcasts and 3 loads per 24 FMAs), then pairs;
+        // a last single vector (8 accumulators, latency-bound) is avoided by ending on two pairs: 16 = 4x3 + 2x2
+        int triples = nVec / 3;
+        if (nVec % 3 == 1 && triples > 0) triples--;
+        for (; t < 3 * triples; t += 3) {
             int b0 = bVec[t], b1 = bVec[t + 1], b2 = bVec[t + 2];
             for (int i = 0; i < m; i += MR) {
                 kernelB3(k, a, aOff + i * ars, ars, aps, b, bRow, b0, b1, b2, c, cOff + i * ldc + t * VL, ldc);
