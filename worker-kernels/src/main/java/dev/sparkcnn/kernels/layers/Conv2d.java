@@ -218,7 +218,7 @@ public final class Conv2d extends Layer {
                     Arrays.fill(wk.yT, 0f);
                     ctx.implicit.implicitA(pl.planeRounded, filters, rows, wk.xp, pl.xPix, 0, pl.xRow, 0,
                             wk.wT, 0, filters, wk.yT, 0, filters);
-                    transposeOut(wk.yT, filters, plane, y, yOff, bias ? p : null, b);
+                    ctx.passes.transposeOut(wk.yT, filters, plane, y, yOff, bias ? p : null, b);
                     break;
                 default: {
                     float[] colsArr = pointwise ? x : wk.cols;
@@ -266,7 +266,7 @@ public final class Conv2d extends Layer {
             } else if (pl.weightGrad == Path.CHANNELS) {
                 // dW^T (rows x K) += cols (rows x P) . dy_n^T (P x K), cols(r, p) = xp[xRow[r] + xPix[p]]
                 padImage(x, i * inSize, wk.xp, pl);
-                transposeIn(dy, dyOff, filters, plane, wk.dyT);
+                ctx.passes.transposeIn(dy, dyOff, filters, plane, wk.dyT);
                 ctx.implicit.implicitA(pl.rowsRounded, filters, plane, wk.xp, pl.xRow, 0, pl.xPix, 0,
                         wk.dyT, 0, filters, wk.dwT, 0, filters);
             } else {
@@ -291,7 +291,7 @@ public final class Conv2d extends Layer {
                     Arrays.fill(wk.dxT, 0f);
                     ctx.implicit.implicitA(pl.inPlaneRounded, c, pl.rotRows, wk.dyp, pl.dxPix, 0, pl.dyRow, 0,
                             wk.wrT, 0, c, wk.dxT, 0, c);
-                    transposeOut(wk.dxT, c, inPlane, dx, dxOff, null, 0);
+                    ctx.passes.transposeOut(wk.dxT, c, inPlane, dx, dxOff, null, 0);
                     break;
                 default:
                     if (pointwise) {
@@ -498,36 +498,6 @@ public final class Conv2d extends Layer {
      * 16x32x32 1.77 / 4.16 -> 4.21 / 9.09.
      */
     private static final int WINOGRAD_MIN_CHANNELS = Integer.getInteger("sparkcnn.conv.winogradMinChannels", 32);
-
-    /** Pixels per tile of the transposes: a 16 x K tile of the (pixels x K) side is at most 4 KB, in L1. */
-    private static final int TILE = 16;
-
-    /**
-     * dst (cols x len, at dstOff) = src^T (len x cols) + optional per-row bias. Tiled over TILE
-     * pixels, so that the strided side stays in L1 (a plain loop wrote 128-byte-strided lines over
-     * 128 KB and was ~30% of a weight-gradient pass).
-     */
-    static void transposeOut(float[] src, int cols, int len, float[] dst, int dstOff, float[] biasArr, int b) {
-        for (int q0 = 0; q0 < len; q0 += TILE) {
-            int q1 = Math.min(len, q0 + TILE);
-            for (int k = 0; k < cols; k++) {
-                int d = dstOff + k * len;
-                float add = biasArr == null ? 0f : biasArr[b + k];
-                for (int q = q0; q < q1; q++) dst[d + q] = src[q * cols + k] + add;
-            }
-        }
-    }
-
-    /** dst (len x cols) = the (cols x len) matrix at src[srcOff], transposed (tiled like {@link #transposeOut}). */
-    static void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
-        for (int q0 = 0; q0 < len; q0 += TILE) {
-            int q1 = Math.min(len, q0 + TILE);
-            for (int k = 0; k < cols; k++) {
-                int s = srcOff + k * len;
-                for (int q = q0; q < q1; q++) dst[q * cols + k] = src[s + q];
-            }
-        }
-    }
 
     /** Which path each part takes with kernels of vector length vl (for tests and the benchmark's table). */
     public String paths(int vl) {

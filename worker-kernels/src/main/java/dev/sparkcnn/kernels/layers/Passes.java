@@ -2,7 +2,8 @@ package dev.sparkcnn.kernels.layers;
 
 /**
  * The passes over runs of floats that batch norm, ReLU and the convolution bias gradient make
- * besides GEMM: sums, the batch-norm maps and the ReLU mask. This class is the plain-Java version,
+ * besides GEMM: sums, the batch-norm maps, the ReLU mask, and the convolutions' transposes between
+ * planes and channel-vectorised scratch. This class is the plain-Java version,
  * the reference, used wherever a context has no Vector-API kernels (EJML, or
  * {@code -Dsparkcnn.conv=im2col}); {@link VectorPasses} overrides every method with Vector-API
  * loops on contexts that have them ({@link Context#passes}).
@@ -171,6 +172,36 @@ class Passes {
     void affine2(float[] g, float[] x, float[] out, int off, int len, float a, float b, float c) {
         int end = off + len;
         for (int e = off; e < end; e++) out[e] = a * g[e] + b * x[e] + c;
+    }
+
+    /** Pixels per tile of the transposes: a 16 x K tile of the (pixels x K) side is at most 4 KB, in L1. */
+    private static final int TILE = 16;
+
+    /**
+     * dst (cols x len, at dstOff) = src^T (len x cols) + optional per-row bias (+0 without one, as
+     * the vector version does). Tiled over TILE pixels, so that the strided side stays in L1 (a plain
+     * loop wrote 128-byte-strided lines over 128 KB and was ~30% of a weight-gradient pass).
+     */
+    void transposeOut(float[] src, int cols, int len, float[] dst, int dstOff, float[] biasArr, int b) {
+        for (int q0 = 0; q0 < len; q0 += TILE) {
+            int q1 = Math.min(len, q0 + TILE);
+            for (int k = 0; k < cols; k++) {
+                int d = dstOff + k * len;
+                float add = biasArr == null ? 0f : biasArr[b + k];
+                for (int q = q0; q < q1; q++) dst[d + q] = src[q * cols + k] + add;
+            }
+        }
+    }
+
+    /** dst (len x cols) = the (cols x len) matrix at src[srcOff], transposed (tiled like {@link #transposeOut}). */
+    void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
+        for (int q0 = 0; q0 < len; q0 += TILE) {
+            int q1 = Math.min(len, q0 + TILE);
+            for (int k = 0; k < cols; k++) {
+                int s = srcOff + k * len;
+                for (int q = q0; q < q1; q++) dst[q * cols + k] = src[s + q];
+            }
+        }
     }
 
     /** a[off, off+len) += b[off, off+len). */
