@@ -78,7 +78,8 @@ public final class KernelBenchmark {
             for (int i = 0; i < net.layerCount(); i++) {
                 Layer l = net.layer(i);
                 long f = ws.forwardNanos()[i], b = ws.backwardNanos()[i];
-                System.out.printf(Locale.ROOT, "%-4d %-14s %-30s %12.2f %12.2f %7.1f%%%n", i, l.kind(), l.describe(),
+                String config = ws.fusedIntoNext(i) ? "(in the next layer's pass)" : l.describe();
+                System.out.printf(Locale.ROOT, "%-4d %-14s %-30s %12.2f %12.2f %7.1f%%%n", i, l.kind(), config,
                         f / 1e6 / steps, b / 1e6 / steps, 100.0 * (f + b) / total);
             }
             double layersMs = total / 1e6 / steps;

@@ -163,6 +163,11 @@ public final class Workspace {
         timing = on;
     }
 
+    /** True if layer i (a ReLU) runs inside the next layer's pass (a max pool) and has no time of its own. */
+    public boolean fusedIntoNext(int i) {
+        return fused[i];
+    }
+
     public long[] forwardNanos() {
         return forwardNanos;
     }
