@@ -240,12 +240,13 @@ public final class Conv2d extends Layer {
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
         int c = in.channels(), inPlane = in.height() * in.width();
-        if (pl.weightGrad == Path.WINOGRAD) {
-            if (bias) {
-                for (int i = 0; i < n; i++) {
-                    for (int k = 0; k < filters; k++) gr[b + k] += (float) ctx.passes.sum(dy, i * outSize + k * plane, plane);
-                }
+        // db += the sum of each dy plane, image by image (every path)
+        if (bias) {
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < filters; k++) gr[b + k] += (float) ctx.passes.sum(dy, i * outSize + k * plane, plane);
             }
+        }
+        if (pl.weightGrad == Path.WINOGRAD) {
             wk.wino.weightGradient(ctx.gemm, x, dy, n, gr, w);
             if (dx != null) wk.wino.inputGradient(ctx.gemm, p, w, dy, dx, n);
             return;
@@ -255,9 +256,6 @@ public final class Conv2d extends Layer {
         if (dx != null && pl.inputGrad != Path.IM2COL) rotateWeights(p, w, wk.wrT);
         for (int i = 0; i < n; i++) {
             int dyOff = i * outSize;
-            if (bias) {
-                for (int k = 0; k < filters; k++) gr[b + k] += (float) ctx.passes.sum(dy, dyOff + k * plane, plane);
-            }
             // weight gradient
             if (pl.weightGrad == Path.PIXELS) {
                 // dW(k, r) lanes += sum over pixel vectors t of dy_n(k, t) * cols(r, t), cols(r, t) = xp[xRow[r] + xVec[t]]

@@ -61,6 +61,35 @@ class FastVersusNaiveTest {
     }
 
     /**
+     * Twice (the second call finds the scratch of the first): forward, then backward of a random dy
+     * (seeds dySeed, dySeed + 1) into a NaN-filled dx (every element must be written), each against
+     * the loops to 1e-5 of the largest reference value.
+     */
+    private static void twiceAgainstLoops(Conv2d conv, Context ctx, Object work, float[] x, float[] y, int n, long dySeed, String what) {
+        Shape in = conv.inputShape();
+        int c = in.channels(), h = in.height(), w = in.width(), k = conv.filters();
+        Window g = conv.window();
+        boolean bias = conv.hasBias();
+        int outLen = n * conv.outputShape().size();
+        for (int repeat = 0; repeat < 2; repeat++) {
+            java.util.Arrays.fill(ctx.grads, 0f);
+            conv.forward(ctx, work, x, y, n);
+            double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
+            double e = maxRelativeError(y, ref, outLen);
+            assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
+            float[] dy = GradientCheck.random(outLen, dySeed + repeat, 1);
+            float[] dx = new float[n * in.size()];
+            java.util.Arrays.fill(dx, Float.NaN);   // every element must be written
+            conv.backward(ctx, work, x, y, dy, dx, n);
+            double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
+            e = maxRelativeError(dx, refGrads[0], dx.length);
+            assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
+            e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
+            assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
+        }
+    }
+
+    /**
      * Winograd F(2x2, 3x3) ("same" 3x3 convolutions with the vector kernels) against the loops: forward,
      * input and weight gradients to the same 1e-5 as every other path, on random even sizes (one tile
      * row or column up to several chunks of images), channel and filter counts (32 or a vector more), batch
@@ -95,23 +124,8 @@ class FastVersusNaiveTest {
             float[] y = new float[outLen + 5];
             Object work = conv.allocate(n + r.nextInt(3));
             String what = conv + " on " + c + "x" + h + "x" + w + " n=" + n;
-            for (int repeat = 0; repeat < 2; repeat++) {
-                java.util.Arrays.fill(ctx.grads, 0f);
-                conv.forward(ctx, work, x, y, n);
-                double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
-                double e = maxRelativeError(y, ref, outLen);
-                assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
-                for (int i = outLen; i < y.length; i++) assertEquals(0f, y[i], what + ": wrote past the batch");
-                float[] dy = GradientCheck.random(outLen, 900 + trial + repeat, 1);
-                float[] dx = new float[x.length];
-                java.util.Arrays.fill(dx, Float.NaN);   // every element must be written
-                conv.backward(ctx, work, x, y, dy, dx, n);
-                double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
-                e = maxRelativeError(dx, refGrads[0], dx.length);
-                assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
-                e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
-                assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
-            }
+            twiceAgainstLoops(conv, ctx, work, x, y, n, 900 + trial, what);
+            for (int i = outLen; i < y.length; i++) assertEquals(0f, y[i], what + ": wrote past the batch");
         }
     }
 
@@ -161,22 +175,7 @@ class FastVersusNaiveTest {
             Object work = conv.allocate(n);
             String what = conv + " on " + c + "x" + h + "x" + w + " n=" + n + " (" + paths + ")";
             // twice: the second call finds the scratch of the first (borders must still be zero)
-            for (int repeat = 0; repeat < 2; repeat++) {
-                java.util.Arrays.fill(ctx.grads, 0f);
-                conv.forward(ctx, work, x, y, n);
-                double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
-                double e = maxRelativeError(y, ref, outLen);
-                assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
-                float[] dy = GradientCheck.random(outLen, 500 + trial + repeat, 1);
-                float[] dx = new float[x.length];
-                java.util.Arrays.fill(dx, Float.NaN);   // every element must be written
-                conv.backward(ctx, work, x, y, dy, dx, n);
-                double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
-                e = maxRelativeError(dx, refGrads[0], dx.length);
-                assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
-                e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
-                assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
-            }
+            twiceAgainstLoops(conv, ctx, work, x, y, n, 500 + trial, what);
         }
         for (String part : new String[] {"forward direct/pixels", "forward direct/channels", "forward im2col",
                 "dW direct/pixels", "dW direct/channels", "dW im2col", "dx direct/pixels", "dx direct/channels", "dx im2col"}) {

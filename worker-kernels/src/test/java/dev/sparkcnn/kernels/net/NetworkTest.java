@@ -208,6 +208,17 @@ class NetworkTest {
         return out;
     }
 
+    /** ctx in training mode on the given parameters, with fresh gradients, state and statistics. */
+    private static Context bindTraining(Context ctx, Network net, float[] params, int n) {
+        ctx.params = params;
+        ctx.grads = new float[net.paramCount()];
+        ctx.state = net.initState();
+        ctx.stats = new float[net.stateCount()];
+        ctx.training = true;
+        ctx.sampleKeys = new long[n];
+        return ctx;
+    }
+
     /**
      * The workspace runs a ReLU followed by a max pool as one pass: logits, parameter gradients and
      * batch-norm statistics must be bitwise those of the layers run one after the other through the
@@ -240,25 +251,13 @@ class NetworkTest {
                 for (int i = 0; i < n; i++) labels[i] = (int) ((seed + i) % classes);
 
                 Workspace ws = net.newWorkspace(n, Gemms.create());
-                Context ctx = ws.context();
-                ctx.params = params;
-                ctx.grads = new float[net.paramCount()];
-                ctx.state = net.initState();
-                ctx.stats = new float[net.stateCount()];
-                ctx.training = true;
-                ctx.sampleKeys = new long[n];
+                Context ctx = bindTraining(ws.context(), net, params, n);
                 float[] dLogits = new float[n * classes];
                 float[] logits = ws.forward(x, n).clone();
                 loss.forwardBackward(logits, n, classes, labels, 0, dLogits, 1f);
                 ws.backward(dLogits, n);
 
-                Context ref = new Context(Gemms.create());
-                ref.params = params;
-                ref.grads = new float[net.paramCount()];
-                ref.state = net.initState();
-                ref.stats = new float[net.stateCount()];
-                ref.training = true;
-                ref.sampleKeys = new long[n];
+                Context ref = bindTraining(new Context(Gemms.create()), net, params, n);
                 int layers = net.layerCount();
                 float[][] act = new float[layers + 1][];
                 Object[] work = new Object[layers];
