@@ -22,6 +22,39 @@ public final class Gemms {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
     }
 
+    /**
+     * Null when this JVM runs with the JIT flags of README's "The GEMM and the JVM flags"
+     * ({@code -XX:+IncrementalInlineForceCleanup -XX:Tier3DelayOn=100000}), or has no Vector API
+     * (no kernels to protect); else one line saying which flags are missing and what they prevent.
+     */
+    public static String jitFlagsAdvice() {
+        if (!vectorApiAvailable()) return null;
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean hs = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return jitFlagsAdvice(hs.getVMOption("IncrementalInlineForceCleanup").getValue(), hs.getVMOption("Tier3DelayOn").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return null;   // not HotSpot: its JIT has neither flag nor these failure modes
+        }
+    }
+
+    /** The advice for these values of the two flags (the JVM's own strings: "true", "5"). */
+    static String jitFlagsAdvice(String forceCleanup, String tier3DelayOn) {
+        StringBuilder missing = new StringBuilder();
+        if (!"true".equals(forceCleanup)) missing.append(" -XX:+UnlockDiagnosticVMOptions -XX:+IncrementalInlineForceCleanup");
+        long delay;
+        try {
+            delay = Long.parseLong(tier3DelayOn.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            delay = 0;
+        }
+        if (delay < 10_000) missing.append(" -XX:Tier3DelayOn=100000");
+        if (missing.length() == 0) return null;
+        return "this JVM lacks the JIT flags" + missing + " (conf/spark-defaults.conf and deploy/cnn set them): without "
+                + "them JDK 17 can leave a convolution kernel unoptimised for the whole run (5x slower steps) "
+                + "or allocating on every call";
+    }
+
     /** A new instance of the preferred implementation (each instance owns scratch: one per thread). */
     public static Gemm create() {
         String forced = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);

@@ -256,4 +256,21 @@ class GemmTest {
         for (int i = 0; i < x.length; i++) y[i] = Math.abs(x[i]);
         return y;
     }
+
+    /**
+     * The JIT-flag advice: silent with both flags, naming exactly the missing one otherwise, and
+     * silent in this JVM, which the build starts with the flags every JVM of ours gets (pom.xml's
+     * jvm.module.flags): a build that drops one fails here.
+     */
+    @Test
+    void jitFlagsAdviceNamesWhatIsMissing() {
+        assertEquals(null, Gemms.jitFlagsAdvice("true", "100000"));
+        String noCleanup = Gemms.jitFlagsAdvice("false", "100000");
+        assertTrue(noCleanup.contains("IncrementalInlineForceCleanup") && !noCleanup.contains("Tier3DelayOn"), noCleanup);
+        String defaultDelay = Gemms.jitFlagsAdvice("true", "5");
+        assertTrue(defaultDelay.contains("-XX:Tier3DelayOn=100000") && !defaultDelay.contains("IncrementalInline"), defaultDelay);
+        String neither = Gemms.jitFlagsAdvice("false", "0");
+        assertTrue(neither.contains("IncrementalInlineForceCleanup") && neither.contains("Tier3DelayOn"), neither);
+        assertEquals(null, Gemms.jitFlagsAdvice(), "this test JVM should run with the build's JIT flags");
+    }
 }
