@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * the minimum is the figure least disturbed by others) and GFLOP/s.
  *
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp ... dev.sparkcnn.kernels.bench.ConvBenchmark [model] [batch] [rounds]
+ *   java [the JIT flags: README, "The GEMM and the JVM flags"] --add-modules jdk.incubator.vector -cp ... dev.sparkcnn.kernels.bench.ConvBenchmark [model] [batch] [rounds]
  * </pre>
  */
 public final class ConvBenchmark {

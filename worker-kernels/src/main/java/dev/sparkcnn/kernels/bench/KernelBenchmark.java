@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  * Vector-API GEMM and with EJML in the same JVM, then the GEMM table of the conv shapes.
  *
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp ... dev.sparkcnn.kernels.bench.KernelBenchmark [model] [batch] [seconds] [fast-only]
+ *   java [the JIT flags: README, "The GEMM and the JVM flags"] --add-modules jdk.incubator.vector -cp ... dev.sparkcnn.kernels.bench.KernelBenchmark [model] [batch] [seconds] [fast-only]
  * </pre>
  * {@code fast-only} skips the EJML run and the GEMM table (for back-to-back comparisons with PyTorch).
  * Not a test: figures go to BENCHMARKS.md with the command that produced them.

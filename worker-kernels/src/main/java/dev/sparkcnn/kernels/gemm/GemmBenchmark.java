@@ -12,7 +12,7 @@ import java.util.Random;
  * and the fully connected layers at batch 64), side by side in one JVM, in GFLOP/s (2*m*n*k / time).
  *
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp worker-kernels/target/classes:$(cat wk.cp) \
+ *   java [the JIT flags: README, "The GEMM and the JVM flags"] --add-modules jdk.incubator.vector -cp worker-kernels/target/classes:$(cat wk.cp) \
  *        dev.sparkcnn.kernels.gemm.GemmBenchmark [seconds-per-case]
  * </pre>
  *
