@@ -29,12 +29,22 @@ public final class Gemms {
      */
     public static String jitFlagsAdvice() {
         if (!vectorApiAvailable()) return null;
+        com.sun.management.HotSpotDiagnosticMXBean hs;
         try {
-            com.sun.management.HotSpotDiagnosticMXBean hs = java.lang.management.ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class);
-            return jitFlagsAdvice(hs.getVMOption("IncrementalInlineForceCleanup").getValue(), hs.getVMOption("Tier3DelayOn").getValue());
+            hs = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
         } catch (RuntimeException | LinkageError e) {
-            return null;   // not HotSpot: its JIT has neither flag nor these failure modes
+            hs = null;
+        }
+        if (hs == null) return null;   // not HotSpot: its JIT has neither flag nor these failure modes
+        // a diagnostic flag is invisible (IllegalArgumentException) unless diagnostic options are unlocked
+        return jitFlagsAdvice(option(hs, "IncrementalInlineForceCleanup"), option(hs, "Tier3DelayOn"));
+    }
+
+    private static String option(com.sun.management.HotSpotDiagnosticMXBean hs, String name) {
+        try {
+            return hs.getVMOption(name).getValue();
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

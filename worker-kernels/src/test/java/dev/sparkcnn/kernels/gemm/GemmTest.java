@@ -271,6 +271,9 @@ class GemmTest {
         assertTrue(defaultDelay.contains("-XX:Tier3DelayOn=100000") && !defaultDelay.contains("IncrementalInline"), defaultDelay);
         String neither = Gemms.jitFlagsAdvice("false", "0");
         assertTrue(neither.contains("IncrementalInlineForceCleanup") && neither.contains("Tier3DelayOn"), neither);
+        // a JVM without -XX:+UnlockDiagnosticVMOptions hides the diagnostic flag: no value at all
+        String hidden = Gemms.jitFlagsAdvice(null, null);
+        assertTrue(hidden.contains("-XX:+UnlockDiagnosticVMOptions -XX:+IncrementalInlineForceCleanup") && hidden.contains("Tier3DelayOn"), hidden);
         assertEquals(null, Gemms.jitFlagsAdvice(), "this test JVM should run with the build's JIT flags");
     }
 }
