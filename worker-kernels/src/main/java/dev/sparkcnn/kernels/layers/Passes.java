@@ -216,61 +216,6 @@ class Passes {
         }
     }
 
-    /**
-     * Max pool 2x2 stride 2 of planes (h x w) into (oh x ow), every window inside the input (the
-     * caller checked): y = max(window max, floor), argmax = the window's first maximum (order: top
-     * left, top right, bottom left, bottom right), an index into x.
-     */
-    void maxPool2x2(float[] x, float[] y, int[] argmax, int planes, int h, int w, int oh, int ow, float floor) {
-        for (int pl = 0; pl < planes; pl++) {
-            int xBase = pl * h * w, yBase = pl * oh * ow;
-            for (int oy = 0; oy < oh; oy++) {
-                int r0 = xBase + 2 * oy * w;
-                pool2x2Row(x, y, argmax, r0, r0 + w, yBase + oy * ow, 0, ow, floor);
-            }
-        }
-    }
-
-    /** Outputs [from, to) of one output row at out, from the input rows at r0 and r1 = r0 + w. */
-    static void pool2x2Row(float[] x, float[] y, int[] argmax, int r0, int r1, int out, int from, int to, float floor) {
-        for (int ox = from; ox < to; ox++) {
-            int i0 = r0 + 2 * ox, i2 = r1 + 2 * ox;
-            float a = x[i0], b = x[i0 + 1], c = x[i2], d = x[i2 + 1];
-            // first maximum in window order a, b, c, d (ties keep the earlier). The indices are
-            // picked with integer arithmetic on 0/1 compares and the value with Math.max: C2
-            // compiles a float "c ? u : v" to a branch on x86 (no cmov for XMM registers), which
-            // random data mispredicts; this form is 7x faster (16 -> 2.3 ns per output here)
-            float top = Math.max(a, b), bottom = Math.max(c, d);
-            int topIdx = i0 + (b > a ? 1 : 0);
-            int bottomIdx = i2 + (d > c ? 1 : 0);
-            int lower = bottom > top ? 1 : 0;
-            y[out + ox] = Math.max(Math.max(top, bottom), floor);
-            argmax[out + ox] = topIdx + lower * (bottomIdx - topIdx);
-        }
-    }
-
-    /**
-     * The backward of {@link #maxPool2x2} (of ReLU then the pool with {@code relu}: windows whose y is
-     * not positive route nothing): dx of the planes = 0, plus dy at each window's argmax.
-     */
-    void maxPool2x2Backward(float[] y, float[] dy, int[] argmax, float[] dx, int planes, int h, int w, int oh, int ow, boolean relu) {
-        routeBack(y, dy, argmax, dx, planes * h * w, planes * oh * ow, relu);
-    }
-
-    /** dx[0, dxLen) = 0, then dx[argmax[i]] += dy[i] for i < total (with relu only where y[i] > 0). */
-    static void routeBack(float[] y, float[] dy, int[] argmax, float[] dx, int dxLen, int total, boolean relu) {
-        java.util.Arrays.fill(dx, 0, dxLen, 0f);
-        if (relu) {
-            // a branch, not a select: after a ReLU most windows have a positive maximum (~94% of
-            // 2x2 windows of random signs), so it is predicted well; masking dy's bits was slower
-            for (int i = 0; i < total; i++) {
-                if (y[i] > 0f) dx[argmax[i]] += dy[i];
-            }
-        } else {
-            for (int i = 0; i < total; i++) dx[argmax[i]] += dy[i];
-        }
-    }
-
     /** a[off, off+len) += b[off, off+len). */
     void addInto(float[] a, float[] b, int off, int len) {
         for (int e = off, end = off + len; e < end; e++) a[e] += b[e];

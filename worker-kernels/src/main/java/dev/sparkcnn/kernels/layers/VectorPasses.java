@@ -24,7 +24,6 @@ final class VectorPasses extends Passes {
 
     private static final VectorSpecies<Float> S = VectorGemm.species();
     private static final int VL = S.length();
-    private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
 
     private final float[] lanes = new float[VL];
     private final float[] lanes2 = new float[VL];
@@ -221,8 +220,8 @@ final class VectorPasses extends Passes {
     // shuffles are constants of 16-lane vectors; other vector lengths keep the plain loops. Blocks
     // cover the multiples of 16 of both sides; the rest (tails) is the plain loops' work.
 
-    /** The lane shuffles (transposes, 2x2 pools) need 16-lane vectors; {@code -Dsparkcnn.passes.shuffles=false} keeps the loops (to compare). */
-    private static final boolean BLOCKS = VL == 16 && Boolean.parseBoolean(System.getProperty("sparkcnn.passes.shuffles", "true"));
+    /** Blocks need 16-lane vectors; {@code -Dsparkcnn.conv.transposeBlocks=false} keeps the loops (to compare). */
+    private static final boolean BLOCKS = VL == 16 && Boolean.parseBoolean(System.getProperty("sparkcnn.conv.transposeBlocks", "true"));
     private static final VectorShuffle<Float> UP0 = shift(8, true), UP1 = shift(4, true), UP2 = shift(2, true), UP3 = shift(1, true);
     private static final VectorShuffle<Float> DN0 = shift(8, false), DN1 = shift(4, false), DN2 = shift(2, false), DN3 = shift(1, false);
     private static final VectorMask<Float> ODD0 = odd(8), ODD1 = odd(4), ODD2 = odd(2), ODD3 = odd(1);
@@ -359,140 +358,6 @@ final class VectorPasses extends Passes {
         r13.intoArray(dst, d + at[a0 + 13] * ds);
         r14.intoArray(dst, d + at[a0 + 14] * ds);
         r15.intoArray(dst, d + at[a0 + 15] * ds);
-    }
-
-    // ---- max pool 2x2 stride 2 -------------------------------------------------------------------------
-    // 16 outputs at a time: two vectors of each input row are split into their even and odd lanes
-    // (the windows' left and right columns: one rearrange per vector and a blend), the maxima are
-    // Math.max lanewise as in the loop, and the index of the first maximum is built from the same
-    // compares, turned into 0/1 and 0/-1 lanes by selecting int bit patterns (no float arithmetic).
-
-    private static final VectorShuffle<Float> EVEN = lanes(0), ODD = lanes(1);
-    private static final VectorMask<Float> HIGH_HALF = BLOCKS ? VectorMask.fromLong(S, 0xFF00L) : null;
-    private static final int[] TWICE = new int[16];
-    static {
-        for (int i = 0; i < 16; i++) TWICE[i] = 2 * i;
-    }
-
-    /** Lane i takes lane (2i + odd) mod 16: the even (odd) lanes of one vector into the low half, and of a second into the high half. */
-    private static VectorShuffle<Float> lanes(int odd) {
-        if (!BLOCKS) return null;
-        int[] idx = new int[VL];
-        for (int i = 0; i < VL; i++) idx[i] = (2 * i + odd) % VL;
-        return VectorShuffle.fromArray(S, idx, 0);
-    }
-
-    @Override
-    void maxPool2x2(float[] x, float[] y, int[] argmax, int planes, int h, int w, int oh, int ow, float floor) {
-        if (!BLOCKS) {
-            super.maxPool2x2(x, y, argmax, planes, h, w, oh, ow, floor);
-            return;
-        }
-        int owB = ow / 16 * 16;
-        FloatVector fl = FloatVector.broadcast(S, floor);
-        IntVector twice = IntVector.fromArray(SI, TWICE, 0);
-        FloatVector zero = FloatVector.zero(S);
-        FloatVector bitOne = IntVector.broadcast(SI, 1).reinterpretAsFloats();
-        FloatVector allOnes = IntVector.broadcast(SI, -1).reinterpretAsFloats();
-        for (int pl = 0; pl < planes; pl++) {
-            int xBase = pl * h * w, yBase = pl * oh * ow;
-            for (int oy = 0; oy < oh; oy++) {
-                int r0 = xBase + 2 * oy * w, r1 = r0 + w, out = yBase + oy * ow;
-                for (int ox = 0; ox < owB; ox += 16) {
-                    int i0 = r0 + 2 * ox, i2 = r1 + 2 * ox;
-                    FloatVector p = FloatVector.fromArray(S, x, i0), q = FloatVector.fromArray(S, x, i0 + 16);
-                    FloatVector a = p.rearrange(EVEN).blend(q.rearrange(EVEN), HIGH_HALF);
-                    FloatVector b = p.rearrange(ODD).blend(q.rearrange(ODD), HIGH_HALF);
-                    p = FloatVector.fromArray(S, x, i2);
-                    q = FloatVector.fromArray(S, x, i2 + 16);
-                    FloatVector c = p.rearrange(EVEN).blend(q.rearrange(EVEN), HIGH_HALF);
-                    FloatVector d = p.rearrange(ODD).blend(q.rearrange(ODD), HIGH_HALF);
-                    FloatVector top = a.max(b), bottom = c.max(d);
-                    top.max(bottom).max(fl).intoArray(y, out + ox);
-                    IntVector right = zero.blend(bitOne, b.compare(VectorOperators.GT, a)).reinterpretAsInts();
-                    IntVector rightBelow = zero.blend(bitOne, d.compare(VectorOperators.GT, c)).reinterpretAsInts();
-                    IntVector lower = zero.blend(allOnes, bottom.compare(VectorOperators.GT, top)).reinterpretAsInts();
-                    IntVector topIdx = twice.add(i0).add(right);
-                    IntVector bottomIdx = twice.add(i2).add(rightBelow);
-                    topIdx.add(bottomIdx.sub(topIdx).and(lower)).intoArray(argmax, out + ox);
-                }
-                pool2x2Row(x, y, argmax, r0, r1, out, owB, ow, floor);
-            }
-        }
-    }
-
-    // Backward: each window's dy (0 + dy, so -0 becomes +0 as in the loop; masked to +0 where the
-    // ReLU-folded y is not positive) goes to the one of its four lanes equal to the argmax (int compares
-    // on the indices, int blends on the bits), and the left/right lanes are interleaved back into the
-    // two input rows; nothing is zero-filled first (1.03 -> 0.62 ms on cifar-quick's first pool).
-
-    private static final VectorShuffle<Integer> SPREAD_LOW = spread(0), SPREAD_HIGH = spread(VL / 2);
-    private static final VectorMask<Integer> ODD_LANES = BLOCKS ? VectorMask.fromLong(SI, 0xAAAAL) : null;
-
-    /** Lane j takes lane base + j / 2. */
-    private static VectorShuffle<Integer> spread(int base) {
-        if (!BLOCKS) return null;
-        int[] idx = new int[VL];
-        for (int j = 0; j < VL; j++) idx[j] = base + j / 2;
-        return VectorShuffle.fromArray(SI, idx, 0);
-    }
-
-    @Override
-    void maxPool2x2Backward(float[] y, float[] dy, int[] argmax, float[] dx, int planes, int h, int w, int oh, int ow, boolean relu) {
-        if (!BLOCKS || ow < 16) {
-            // rows without a block: the fill and scatter beat writing four values per window (8x8 planes: 0.30 against 0.46 ms)
-            super.maxPool2x2Backward(y, dy, argmax, dx, planes, h, w, oh, ow, relu);
-            return;
-        }
-        int owB = ow / 16 * 16;
-        FloatVector zero = FloatVector.zero(S);
-        IntVector none = IntVector.zero(SI);
-        IntVector twice = IntVector.fromArray(SI, TWICE, 0);
-        for (int pl = 0; pl < planes; pl++) {
-            int xBase = pl * h * w, yBase = pl * oh * ow;
-            for (int oy = 0; oy < oh; oy++) {
-                int r0 = xBase + 2 * oy * w, r1 = r0 + w, out = yBase + oy * ow;
-                for (int ox = 0; ox < owB; ox += 16) {
-                    int i0 = r0 + 2 * ox, i2 = r1 + 2 * ox, o = out + ox;
-                    FloatVector g = zero.add(FloatVector.fromArray(S, dy, o));
-                    if (relu) g = zero.blend(g, FloatVector.fromArray(S, y, o).compare(VectorOperators.GT, zero));
-                    IntVector gi = g.reinterpretAsInts();
-                    IntVector arg = IntVector.fromArray(SI, argmax, o);
-                    IntVector topLeft = twice.add(i0), bottomLeft = twice.add(i2);
-                    IntVector a = none.blend(gi, arg.compare(VectorOperators.EQ, topLeft));
-                    IntVector b = none.blend(gi, arg.compare(VectorOperators.EQ, topLeft.add(1)));
-                    IntVector c = none.blend(gi, arg.compare(VectorOperators.EQ, bottomLeft));
-                    IntVector d = none.blend(gi, arg.compare(VectorOperators.EQ, bottomLeft.add(1)));
-                    a.rearrange(SPREAD_LOW).blend(b.rearrange(SPREAD_LOW), ODD_LANES).reinterpretAsFloats().intoArray(dx, i0);
-                    a.rearrange(SPREAD_HIGH).blend(b.rearrange(SPREAD_HIGH), ODD_LANES).reinterpretAsFloats().intoArray(dx, i0 + 16);
-                    c.rearrange(SPREAD_LOW).blend(d.rearrange(SPREAD_LOW), ODD_LANES).reinterpretAsFloats().intoArray(dx, i2);
-                    c.rearrange(SPREAD_HIGH).blend(d.rearrange(SPREAD_HIGH), ODD_LANES).reinterpretAsFloats().intoArray(dx, i2 + 16);
-                }
-                unpool2x2Row(y, dy, argmax, dx, r0, r1, out, owB, ow, relu);
-                zeroPastWindows(dx, r0, w, ow);
-            }
-            if (h > 2 * oh) Arrays.fill(dx, xBase + 2 * oh * w, xBase + h * w, 0f);
-        }
-    }
-
-    /** The columns right of the windows (an odd width) in the two input rows at r0. */
-    private static void zeroPastWindows(float[] dx, int r0, int w, int ow) {
-        if (w > 2 * ow) {
-            Arrays.fill(dx, r0 + 2 * ow, r0 + w, 0f);
-            Arrays.fill(dx, r0 + w + 2 * ow, r0 + 2 * w, 0f);
-        }
-    }
-
-    /** Windows [from, to) of one output row at out, into the input rows at r0 and r1 = r0 + w: all four dx written. */
-    private static void unpool2x2Row(float[] y, float[] dy, int[] argmax, float[] dx, int r0, int r1, int out, int from, int to, boolean relu) {
-        for (int ox = from; ox < to; ox++) {
-            int i0 = r0 + 2 * ox, i2 = r1 + 2 * ox;
-            dx[i0] = 0f;
-            dx[i0 + 1] = 0f;
-            dx[i2] = 0f;
-            dx[i2 + 1] = 0f;
-            if (!relu || y[out + ox] > 0f) dx[argmax[out + ox]] += dy[out + ox];
-        }
     }
 
     @Override

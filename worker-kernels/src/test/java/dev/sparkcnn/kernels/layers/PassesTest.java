@@ -198,51 +198,6 @@ class PassesTest {
         }
     }
 
-    /**
-     * Max pool 2x2 stride 2, vector against loop: values bitwise and every argmax equal, with and
-     * without the ReLU floor, and the backward of both against zeroing dx and adding dy at the argmax, on rows of 16-output blocks with and without a tail, odd input sizes
-     * (the last row or column unused), many ties (values from a few levels), zeros of both signs
-     * and NaN.
-     */
-    @Test
-    void maxPool2x2MatchesTheLoop() {
-        SplittableRandom r = new SplittableRandom(37);
-        for (int trial = 0; trial < 40; trial++) {
-            int ow = blocky(r, 40), oh = 1 + r.nextInt(9), planes = 1 + r.nextInt(4);
-            int w = 2 * ow + r.nextInt(2), h = 2 * oh + r.nextInt(2);
-            float[] x = new float[planes * h * w];
-            for (int i = 0; i < x.length; i++) {
-                int k = r.nextInt(12);
-                x[i] = k == 0 ? 0f : k == 1 ? -0f : k == 2 ? Float.NaN : (float) (r.nextInt(7) - 3);
-            }
-            for (float floor : new float[] {0f, Float.NEGATIVE_INFINITY}) {
-                float[] wantY = new float[planes * oh * ow], gotY = new float[wantY.length];
-                int[] wantArg = new int[wantY.length], gotArg = new int[wantY.length];
-                plain.maxPool2x2(x, wantY, wantArg, planes, h, w, oh, ow, floor);
-                vec.maxPool2x2(x, gotY, gotArg, planes, h, w, oh, ow, floor);
-                String what = planes + " x " + h + "x" + w + " -> " + oh + "x" + ow + " floor " + floor;
-                org.junit.jupiter.api.Assertions.assertArrayEquals(wantY, gotY, "values " + what);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(wantArg, gotArg, "argmax " + what);
-                // backward, with and without the ReLU mask, against zero-fill-and-add (the general
-                // path): every dx written (dx starts as garbage), -0 in dy routed as +0
-                float[] dy = data(r, wantY.length, true);
-                for (boolean relu : new boolean[] {false, true}) {
-                    float[] wantDx = new float[x.length + 3];
-                    java.util.Arrays.fill(wantDx, x.length, wantDx.length, 7f);
-                    for (int i = 0; i < wantY.length; i++) {
-                        if (!relu || wantY[i] > 0f) wantDx[wantArg[i]] += dy[i];
-                    }
-                    for (Passes ps : new Passes[] {plain, vec}) {
-                        float[] gotDx = new float[wantDx.length];
-                        java.util.Arrays.fill(gotDx, 7f);
-                        ps.maxPool2x2Backward(wantY, dy, wantArg, gotDx, planes, h, w, oh, ow, relu);
-                        org.junit.jupiter.api.Assertions.assertArrayEquals(wantDx, gotDx, ps.getClass().getSimpleName() + " backward relu " + relu + " " + what);
-                    }
-                }
-            }
-        }
-    }
-
     /** 1..max, or (half the time) a multiple of 16 up to 64 with a tail of 0-15 in a third of those. */
     private static int blocky(SplittableRandom r, int max) {
         if (r.nextBoolean()) return 1 + r.nextInt(max);
