@@ -198,7 +198,7 @@ public final class Conv2d extends Layer {
         int w = paramOffset(), b = w + filters * rows;
         int inSize = in.size(), outSize = out.size();
         if (pl.forward == Path.WINOGRAD) {
-            wk.wino.forward(ctx.gemm, ctx.passes, p, w, bias ? p : null, b, x, y, n);
+            wk.wino.forward(ctx.gemm, p, w, bias ? p : null, b, x, y, n);
             return;
         }
         if (pl.forward != Path.IM2COL) transposeWeights(p, w, wk.wT);
@@ -247,8 +247,8 @@ public final class Conv2d extends Layer {
             }
         }
         if (pl.weightGrad == Path.WINOGRAD) {
-            wk.wino.weightGradient(ctx.gemm, ctx.passes, x, dy, n, gr, w);
-            if (dx != null) wk.wino.inputGradient(ctx.gemm, ctx.passes, p, w, dy, dx, n);
+            wk.wino.weightGradient(ctx.gemm, x, dy, n, gr, w);
+            if (dx != null) wk.wino.inputGradient(ctx.gemm, p, w, dy, dx, n);
             return;
         }
         if (pl.weightGrad == Path.CHANNELS) Arrays.fill(wk.dwT, 0f);

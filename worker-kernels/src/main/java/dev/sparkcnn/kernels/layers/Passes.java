@@ -194,24 +194,12 @@ class Passes {
     }
 
     /** dst (len x cols) = the (cols x len) matrix at src[srcOff], transposed (tiled like {@link #transposeOut}). */
-    final void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
-        transposeIn(src, srcOff, cols, len, dst, null);
-    }
-
-    /**
-     * The same with row q of dst at {@code at[q] * cols} (null: at q * cols): a (len x cols) matrix
-     * scattered by rows, e.g. a plane's pixels into the interior of a zero-padded channels-last image.
-     */
-    void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst, int[] at) {
+    void transposeIn(float[] src, int srcOff, int cols, int len, float[] dst) {
         for (int q0 = 0; q0 < len; q0 += TILE) {
             int q1 = Math.min(len, q0 + TILE);
             for (int k = 0; k < cols; k++) {
                 int s = srcOff + k * len;
-                if (at == null) {
-                    for (int q = q0; q < q1; q++) dst[q * cols + k] = src[s + q];
-                } else {
-                    for (int q = q0; q < q1; q++) dst[at[q] * cols + k] = src[s + q];
-                }
+                for (int q = q0; q < q1; q++) dst[q * cols + k] = src[s + q];
             }
         }
     }

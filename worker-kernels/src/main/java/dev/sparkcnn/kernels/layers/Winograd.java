@@ -48,7 +48,6 @@ final class Winograd {
     final float[] v, m;            // [pos][tile][channel]: transformed inputs, products (or transformed dy)
     final float[] xpc;             // one zero-padded image, channels last: ((hp * wp) x channels)
     final float[] cl;              // one image (an output, or dy), channels last: ((h * w) x channels)
-    final int[] padAt;             // pixel q of an image -> its pixel in the padded image
 
     /**
      * True if this geometry runs as F(2x2, 3x3) with vectors of vl floats: 3x3, stride 1, padding 1,
@@ -89,33 +88,31 @@ final class Winograd {
         m = new float[16 * ps];
         xpc = new float[hp * wp * cmax];
         cl = new float[h * w * cmax];
-        padAt = new int[h * w];
-        for (int q = 0; q < h * w; q++) padAt[q] = (q / w + 1) * wp + 1 + q % w;
     }
 
     // ---- passes ---------------------------------------------------------------------------------
 
     /** y (n, K, H, W) = conv(x) + bias (biasArr null: none). */
-    void forward(Gemm gemm, Passes passes, float[] params, int wOff, float[] biasArr, int bOff, float[] x, float[] y, int n) {
+    void forward(Gemm gemm, float[] params, int wOff, float[] biasArr, int bOff, float[] x, float[] y, int n) {
         transformWeights(params, wOff, false);
-        run(gemm, passes, ut, c, k, x, y, n, biasArr, bOff);
+        run(gemm, ut, c, k, x, y, n, biasArr, bOff);
     }
 
     /** dx (n, C, H, W) = the input gradient of dy (n, K, H, W): the forward of dy with rotated weights. */
-    void inputGradient(Gemm gemm, Passes passes, float[] params, int wOff, float[] dy, float[] dx, int n) {
+    void inputGradient(Gemm gemm, float[] params, int wOff, float[] dy, float[] dx, int n) {
         transformWeights(params, wOff, true);
-        run(gemm, passes, urt, k, c, dy, dx, n, null, 0);
+        run(gemm, urt, k, c, dy, dx, n, null, 0);
     }
 
     /** grads[wOff ..] (K x C x 3 x 3) += the weight gradient of dy (n, K, H, W) given x (n, C, H, W). */
-    void weightGradient(Gemm gemm, Passes passes, float[] x, float[] dy, int n, float[] grads, int wOff) {
+    void weightGradient(Gemm gemm, float[] x, float[] dy, int n, float[] grads, int wOff) {
         int inSize = c * h * w, outSize = k * h * w;
         for (int i0 = 0; i0 < n; i0 += chunk) {
             int imgs = Math.min(chunk, n - i0), t = imgs * tpi;
             for (int i = 0; i < imgs; i++) {
-                padChannelsLast(passes, x, (i0 + i) * inSize, c);
+                padChannelsLast(x, (i0 + i) * inSize, c);
                 transformInput(c, i * tpi);
-                passes.transposeIn(dy, (i0 + i) * outSize, k, h * w, cl);
+                Passes.SCALAR.transposeIn(dy, (i0 + i) * outSize, k, h * w, cl);
                 transformOutputGradient(i * tpi);
             }
             // dU^T[pos] (C x K) (+)= V[pos]^T (C x T) . dM[pos] (T x K)
@@ -159,12 +156,12 @@ final class Winograd {
     }
 
     /** out (n, cout, H, W) = the same convolution of in (n, cin, H, W) with transformed weights uw [pos][cin][cout]. */
-    private void run(Gemm gemm, Passes passes, float[] uw, int cin, int cout, float[] in, float[] out, int n, float[] biasArr, int bOff) {
+    private void run(Gemm gemm, float[] uw, int cin, int cout, float[] in, float[] out, int n, float[] biasArr, int bOff) {
         int inSize = cin * h * w, outSize = cout * h * w;
         for (int i0 = 0; i0 < n; i0 += chunk) {
             int imgs = Math.min(chunk, n - i0), t = imgs * tpi;
             for (int i = 0; i < imgs; i++) {
-                padChannelsLast(passes, in, (i0 + i) * inSize, cin);
+                padChannelsLast(in, (i0 + i) * inSize, cin);
                 transformInput(cin, i * tpi);
             }
             // M[pos] (T x cout) = V[pos] (T x cin) . U[pos] (cin x cout)
@@ -173,7 +170,7 @@ final class Winograd {
             }
             for (int i = 0; i < imgs; i++) {
                 transformOutput(cout, i * tpi);
-                passes.transposeOut(cl, cout, h * w, out, (i0 + i) * outSize, biasArr, bOff);
+                Passes.SCALAR.transposeOut(cl, cout, h * w, out, (i0 + i) * outSize, biasArr, bOff);
             }
         }
     }
@@ -181,16 +178,22 @@ final class Winograd {
     // ---- transforms, vectorised over VL channels ------------------------------------------------
 
     /** xpc = image at x[off] (ch channels) zero-padded by one pixel, channels last. */
-    private void padChannelsLast(Passes passes, float[] x, int off, int ch) {
+    private void padChannelsLast(float[] x, int off, int ch) {
         // the border (zero) is rewritten each time: ch differs between the forward and the input gradient
         java.util.Arrays.fill(xpc, 0, (wp + 1) * ch, 0f);
         java.util.Arrays.fill(xpc, ((hp - 1) * wp - 1) * ch, hp * wp * ch, 0f);
+        // a plain transpose (gathers measured up to 10% faster on 64x8x8 but are only as good as the JIT's
+        // inlining: left as the Java fallback they allocate, which happened to the same gathers in the
+        // direct paths' transposes)
         for (int y = 0; y < h; y++) {
-            // the right border of this row and the left one of the next are adjacent
             int row = ((y + 1) * wp + 1) * ch;
+            // the right border of this row and the left one of the next are adjacent
             java.util.Arrays.fill(xpc, row + w * ch, row + (w + 2) * ch, 0f);
+            for (int cc = 0; cc < ch; cc++) {
+                int src = off + cc * h * w + y * w;
+                for (int xx = 0; xx < w; xx++) xpc[row + xx * ch + cc] = x[src + xx];
+            }
         }
-        passes.transposeIn(x, off, ch, h * w, xpc, padAt);
     }
 
     /** v[pos][t0 + tile][cc] = (B^T d B)[pos] for every tile of the padded image in xpc (ch channels). */
