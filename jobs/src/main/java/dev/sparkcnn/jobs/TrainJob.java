@@ -185,12 +185,13 @@ final class TrainJob implements Callable<Integer> {
             ImageTable table = null, testTable = null;
             List<String> classNames;
             SparkGradientSource source;
+            // both sources compute on the same kernels: a missing JIT flag is worth a line either way
+            String jit = dev.sparkcnn.kernels.gemm.Gemms.jitFlagsAdvice();
+            if (jit != null) System.err.println("warning: " + jit);
             if (train != null) {
                 System.out.printf("training %s (%,d parameters) on %s; test: %s; %d partitions on %s; GEMM %s%n",
                         cfg.model(), net.paramCount(), train, test == null ? "none" : test, p, jsc.master(),
                         dev.sparkcnn.kernels.gemm.Gemms.create().name());
-                String jit = dev.sparkcnn.kernels.gemm.Gemms.jitFlagsAdvice();
-                if (jit != null) System.err.println("warning: " + jit);
                 classNames = train.classNames();
                 source = new SparkGradientSource(jsc, train, test, cfg, spec.text(), p);
             } else {

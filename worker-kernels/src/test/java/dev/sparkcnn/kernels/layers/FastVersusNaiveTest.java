@@ -42,20 +42,8 @@ class FastVersusNaiveTest {
                 int outLen = n * conv.outputShape().size();
                 float[] y = new float[outLen];
                 Object work = conv.allocate(n);
-                conv.forward(ctx, work, x, y, n);
-                String what = gemm.name() + " " + conv + " on " + c + "x" + h + "x" + w + " n=" + n;
-                double[] ref = NaiveReference.convForward(x, n, c, h, w, ctx.params, k, g, bias);
-                double e = maxRelativeError(y, ref, outLen);
-                assertTrue(e < 1e-5, what + ": forward differs from the loops by " + e);
-
-                float[] dy = GradientCheck.random(outLen, 200 + trial, 1);
-                float[] dx = new float[x.length];
-                conv.backward(ctx, work, x, y, dy, dx, n);
-                double[][] refGrads = NaiveReference.convBackward(x, n, c, h, w, ctx.params, k, g, bias, dy);
-                e = maxRelativeError(dx, refGrads[0], dx.length);
-                assertTrue(e < 1e-5, what + ": dx differs from the loops by " + e);
-                e = maxRelativeError(ctx.grads, refGrads[1], ctx.grads.length);
-                assertTrue(e < 1e-5, what + ": dW/db differ from the loops by " + e);
+                twiceAgainstLoops(conv, ctx, work, x, y, n, 200 + 2L * trial,
+                        gemm.name() + " " + conv + " on " + c + "x" + h + "x" + w + " n=" + n);
             }
         }
     }
